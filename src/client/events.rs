@@ -1,0 +1,68 @@
+//! Messages between a player's network session and its front end (TUI or headless).
+//!
+//! Option numbers here are 0-based indexes into `options`.
+
+use std::time::{Duration, Instant};
+
+/// Something the player's front end shows or prints.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlayerEvent {
+    /// The host answered 429 (or was unreachable) and the client waits `wait` before retry
+    /// number `attempt`.
+    Retrying {
+        /// HTTP status, or 0 when the host could not be reached.
+        status: u16,
+        attempt: u32,
+        wait: Duration,
+    },
+    /// The player was admitted and the WebSocket session is up.
+    Joined {
+        name: String,
+        player_id: String,
+        title: String,
+        code: String,
+    },
+    /// A question opened. `deadline` is the local instant matching the server's deadline.
+    Question {
+        index: usize,
+        total: usize,
+        text: String,
+        options: Vec<String>,
+        deadline: Instant,
+        time_limit_secs: u32,
+        points: u32,
+    },
+    /// The server accepted this player's answer.
+    Answered { index: usize, option: usize },
+    /// The server rejected this player's answer; `reason` is its message.
+    AnswerRejected { index: usize, reason: String },
+    /// The question closed; `correct` lists the right options.
+    QuestionClosed {
+        index: usize,
+        correct: Vec<usize>,
+        counts: Vec<usize>,
+    },
+    /// This player's own result for question `index`.
+    Result {
+        index: usize,
+        correct: bool,
+        points: u64,
+        score: u64,
+        rank: u32,
+        players: usize,
+        streak: u32,
+    },
+    /// The game ended.
+    GameOver {
+        rank: u32,
+        score: u64,
+        players: usize,
+    },
+}
+
+/// What the player's front end asks the session to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlayerCommand {
+    /// Answer question `index` with option `option` (0-based).
+    Answer { index: usize, option: usize },
+}

@@ -1,0 +1,84 @@
+//! Messages between the game actor and the host's front end (TUI or headless).
+//!
+//! The actor sends [`HostEvent`]s and the front end renders or prints them; the front end sends
+//! [`HostCommand`]s back. Option numbers inside these types are 0-based indexes into
+//! `options`; the headless printer converts them to the 1-based numbers users see.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+/// One line of a leaderboard or of the final results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Standing {
+    /// Competition rank: players with equal scores share a rank ("1, 2, 2, 4").
+    pub rank: u32,
+    pub name: String,
+    pub score: u64,
+    /// Number of questions this player answered correctly.
+    pub correct: u32,
+}
+
+/// A question as the host screen shows it, including nothing players may not see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestionInfo {
+    /// 0-based position in the bank.
+    pub index: usize,
+    pub total: usize,
+    pub text: String,
+    pub options: Vec<String>,
+    /// Time limit in whole seconds.
+    pub time_limit_secs: u32,
+    pub points: u32,
+}
+
+/// Something that happened in the game, for the host's screen or its JSON output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostEvent {
+    /// The server is accepting players at `join_url`.
+    Listening {
+        join_url: String,
+        code: String,
+        title: String,
+        questions: usize,
+    },
+    /// A new player was admitted; `players` is the count after this one.
+    PlayerJoined { name: String, players: usize },
+    /// A question was broadcast and its timer started.
+    QuestionStarted {
+        question: QuestionInfo,
+        /// When the server stops accepting answers.
+        deadline: Instant,
+        /// Players connected when the question opened.
+        connected: usize,
+    },
+    /// An answer was accepted: `answered` answers so far out of `connected` connected players.
+    AnswerReceived { answered: usize, connected: usize },
+    /// The current top 5, sent while answers arrive (at most a few times a second) and after
+    /// each question.
+    Leaderboard { top: Vec<Standing> },
+    /// The question closed: `correct` lists the right options, `counts[i]` the answers for
+    /// option `i`.
+    QuestionClosed {
+        index: usize,
+        correct: Vec<usize>,
+        counts: Vec<usize>,
+        answered: usize,
+        top: Vec<Standing>,
+        /// Whether another question follows.
+        more: bool,
+    },
+    /// The game ended; `results` holds every player, best first.
+    GameOver { results: Vec<Standing> },
+}
+
+/// What the host's front end asks the game to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostCommand {
+    /// Start the game from the lobby, or move on after a question closed.
+    Advance,
+    /// Close the open question now instead of waiting for its timer.
+    CloseQuestion,
+    /// End the game and stop the server.
+    Quit,
+}

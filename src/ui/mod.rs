@@ -1,0 +1,1 @@
+//! Terminal screens for the host and the player.
