@@ -19,6 +19,11 @@
 //!   and the headless JSON output.
 //! - [`ui`]: the terminal screens for host and player (ratatui), and QR rendering.
 
+pub mod bank;
 pub mod client;
+pub mod game;
 pub mod host;
+pub mod nickname;
+pub mod protocol;
+pub mod scoring;
 pub mod ui;

@@ -1,0 +1,284 @@
+//! The WebSocket protocol: message envelopes, channel paths, and the events on each channel.
+//!
+//! The envelopes mirror AWS AppSync Events (`connection_init`, `connection_ack`, `ka`,
+//! `subscribe`, `publish`, `data`, `unsubscribe`, each with a client-chosen `id`), with
+//! snake_case field names and events carried as JSON objects instead of JSON-encoded strings.
+//! `docs/PROTOCOL.md` shows every message with an example.
+//!
+//! Numbering on the wire: `index` is a 0-based question index; `option` and the entries of
+//! `correct` are 1-based option numbers, as in question files and `--answers`.
+
+use serde::{Deserialize, Serialize};
+
+/// Largest text frame the server accepts, in bytes.
+pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+/// The server closes a connection that sends no `connection_init` within this many ms.
+pub const INIT_TIMEOUT_MS: u64 = 10_000;
+/// The server sends `ka` this often, in ms.
+pub const KEEPALIVE_INTERVAL_MS: u64 = 20_000;
+/// A client that hears nothing for this many ms treats the connection as dead.
+pub const CONNECTION_TIMEOUT_MS: u64 = 60_000;
+
+/// A message from client to server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// The first message: authenticates the connection with the session token from the join.
+    ConnectionInit { token: String },
+    /// Subscribe to `channel` under the client-chosen `id`.
+    Subscribe { id: String, channel: String },
+    /// End the subscription `id`.
+    Unsubscribe { id: String },
+    /// Publish `events` to `channel`.
+    Publish {
+        id: String,
+        channel: String,
+        events: Vec<serde_json::Value>,
+    },
+}
+
+/// One error inside an `*_error` message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A stable machine-readable kind, e.g. `Unauthorized` or `AnswerLate`.
+    pub error_type: String,
+    pub message: String,
+}
+
+impl ErrorBody {
+    /// Builds an error body.
+    pub fn new(error_type: &str, message: impl Into<String>) -> ErrorBody {
+        ErrorBody {
+            error_type: error_type.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A message from server to client, apart from `data`, which [`data_frame`] builds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    ConnectionAck {
+        connection_timeout_ms: u64,
+        player_id: String,
+        name: String,
+    },
+    ConnectionError {
+        errors: Vec<ErrorBody>,
+    },
+    Ka,
+    SubscribeSuccess {
+        id: String,
+    },
+    SubscribeError {
+        id: String,
+        errors: Vec<ErrorBody>,
+    },
+    UnsubscribeSuccess {
+        id: String,
+    },
+    UnsubscribeError {
+        id: String,
+        errors: Vec<ErrorBody>,
+    },
+    PublishSuccess {
+        id: String,
+        /// Response time the server measured and scored, in ms.
+        elapsed_ms: u64,
+    },
+    PublishError {
+        id: String,
+        errors: Vec<ErrorBody>,
+    },
+    /// A `data` message as clients parse it; the server builds these with [`data_frame`].
+    Data {
+        id: String,
+        seq: u64,
+        event: serde_json::Value,
+    },
+    /// A frame the server could not attribute to an `id` (malformed JSON, unknown type).
+    Error {
+        errors: Vec<ErrorBody>,
+    },
+}
+
+impl ServerMessage {
+    /// Serializes the message to its JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server messages always serialize")
+    }
+}
+
+/// Builds a `data` frame around an already serialized event, so a broadcast is serialized once
+/// and only the subscription id and sequence number differ per subscriber.
+pub fn data_frame(subscription_id: &str, seq: u64, event_json: &str) -> String {
+    let id = serde_json::to_string(subscription_id).expect("strings always serialize");
+    format!(r#"{{"type":"data","id":{id},"seq":{seq},"event":{event_json}}}"#)
+}
+
+/// A channel path the game uses.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// `/game/{code}/questions`: questions and their outcomes, to every player of a game.
+    Questions { code: String },
+    /// `/game/{code}/answers`: players publish answers here.
+    Answers { code: String },
+    /// `/game/{code}/players/{player_id}`: one player's private results.
+    Player { code: String, player_id: String },
+}
+
+impl Channel {
+    /// Parses a channel path; returns `None` for a path outside the `game` namespace.
+    pub fn parse(path: &str) -> Option<Channel> {
+        let rest = path.strip_prefix("/game/")?;
+        let segments: Vec<&str> = rest.split('/').collect();
+        match segments.as_slice() {
+            [code, "questions"] if !code.is_empty() => Some(Channel::Questions {
+                code: code.to_string(),
+            }),
+            [code, "answers"] if !code.is_empty() => Some(Channel::Answers {
+                code: code.to_string(),
+            }),
+            [code, "players", id] if !code.is_empty() && !id.is_empty() => Some(Channel::Player {
+                code: code.to_string(),
+                player_id: id.to_string(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Returns the channel's path.
+    pub fn path(&self) -> String {
+        match self {
+            Channel::Questions { code } => format!("/game/{code}/questions"),
+            Channel::Answers { code } => format!("/game/{code}/answers"),
+            Channel::Player { code, player_id } => format!("/game/{code}/players/{player_id}"),
+        }
+    }
+}
+
+/// An event on a game's question channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum QuestionsEvent {
+    /// A question opened. It never contains the correct options.
+    Question {
+        index: usize,
+        total: usize,
+        text: String,
+        options: Vec<String>,
+        time_limit_ms: u64,
+        /// Time left when the server sent this event, in ms; clients count down from it.
+        remaining_ms: u64,
+        points: u32,
+        /// Server wall-clock time of sending, in ms since the Unix epoch.
+        sent_at_ms: u64,
+    },
+    /// The question closed; `correct` holds 1-based option numbers, `counts[i]` the answers
+    /// for option `i + 1`.
+    QuestionClosed {
+        index: usize,
+        correct: Vec<usize>,
+        counts: Vec<usize>,
+        sent_at_ms: u64,
+    },
+    /// The game ended.
+    GameOver { players: usize, sent_at_ms: u64 },
+}
+
+/// An event on a player's private channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PlayerChannelEvent {
+    /// This player's result for question `index`.
+    Result {
+        index: usize,
+        correct: bool,
+        /// 1-based option number the player chose, if it answered.
+        option: Option<usize>,
+        points: u64,
+        score: u64,
+        rank: u32,
+        players: usize,
+        streak: u32,
+        sent_at_ms: u64,
+    },
+    /// This player's final standing.
+    Final {
+        rank: u32,
+        score: u64,
+        correct: u32,
+        players: usize,
+        sent_at_ms: u64,
+    },
+}
+
+/// The event a player publishes on the answer channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerEvent {
+    /// 0-based question index the answer is for.
+    pub index: usize,
+    /// 1-based option number.
+    pub option: usize,
+}
+
+/// Returns the wall-clock time in ms since the Unix epoch.
+pub fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_paths_round_trip() {
+        for path in [
+            "/game/K7Q2/questions",
+            "/game/K7Q2/answers",
+            "/game/K7Q2/players/abc",
+        ] {
+            assert_eq!(Channel::parse(path).unwrap().path(), path);
+        }
+    }
+
+    #[test]
+    fn foreign_paths_rejected() {
+        for path in [
+            "/chat/K7Q2/questions",
+            "/game//questions",
+            "/game/K7Q2/players/",
+            "/game/K7Q2/questions/extra",
+            "game/K7Q2/answers",
+        ] {
+            assert_eq!(Channel::parse(path), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn data_frame_parses_as_data_message() {
+        let event = serde_json::json!({"kind": "game_over", "players": 3, "sent_at_ms": 1});
+        let frame = data_frame("sub\"1", 7, &event.to_string());
+        let parsed: ServerMessage = serde_json::from_str(&frame).unwrap();
+        assert_eq!(
+            parsed,
+            ServerMessage::Data {
+                id: "sub\"1".into(),
+                seq: 7,
+                event
+            }
+        );
+    }
+
+    #[test]
+    fn client_message_tags() {
+        let message: ClientMessage =
+            serde_json::from_str(r#"{"type":"connection_init","token":"t"}"#).unwrap();
+        assert_eq!(message, ClientMessage::ConnectionInit { token: "t".into() });
+    }
+}
