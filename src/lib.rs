@@ -27,3 +27,6 @@ pub mod nickname;
 pub mod protocol;
 pub mod scoring;
 pub mod ui;
+pub mod server;
+pub mod app;
+pub mod cli;

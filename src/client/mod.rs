@@ -1,3 +1,41 @@
 //! The player role: join, play over one WebSocket, and report to a front end.
 
+pub mod answers;
 pub mod events;
+pub mod headless;
+pub mod join;
+pub mod session;
+
+use std::time::Duration;
+
+/// Why a player session failed. Messages say what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("invalid join URL {url:?}: {why}; use the URL the host shows, like http://HOST:PORT/join/CODE")]
+    InvalidUrl { url: String, why: String },
+    #[error("no game with code {code:?} at {base}; check the code on the host's screen")]
+    GameNotFound { code: String, base: String },
+    #[error("the host rejected the join ({status}): {message}")]
+    Rejected { status: u16, message: String },
+    #[error(
+        "gave up joining after {:.1} s and {attempts} attempts: {last}; raise --give-up-secs or ask the host to raise --join-rate",
+        after.as_secs_f64()
+    )]
+    GaveUp {
+        after: Duration,
+        attempts: u32,
+        last: String,
+    },
+    #[error("cannot open the game connection at {url}: {why}")]
+    Connect { url: String, why: String },
+    #[error("lost the connection to the host: {0}")]
+    ConnectionLost(String),
+    #[error("unexpected message from the host: {0}")]
+    Protocol(String),
+}
+
+/// Returns a new random player id: 128 bits as hex.
+pub fn new_player_id() -> String {
+    let bits: u128 = rand::random();
+    format!("{bits:032x}")
+}

@@ -1,3 +1,228 @@
 //! The host role: a game actor per game, the server around it, and its front ends.
+//!
+//! [`start`] binds the listener, starts the game actor and the server, and returns a
+//! [`RunningHost`] whose event stream a front end (the TUI or [`headless`]) consumes. Tests use
+//! the same function with `127.0.0.1:0`.
 
+pub mod actor;
+pub mod address;
 pub mod events;
+pub mod headless;
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::RngExt;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::bank::Bank;
+use crate::server::{self, AppState, hub::Hub};
+use actor::Automation;
+use events::{HostCommand, HostEvent, Standing};
+
+/// Letters and digits of generated game codes, without the look-alikes 0/O and 1/I.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+/// Length of a generated game code.
+const CODE_LEN: usize = 4;
+
+/// Everything `start` needs.
+#[derive(Debug, Clone)]
+pub struct HostOptions {
+    pub bank: Bank,
+    pub bind: SocketAddr,
+    /// Base URL players use, overriding the address detection.
+    pub public_url: Option<String>,
+    /// Game code; generated when `None`.
+    pub code: Option<String>,
+    /// Admissions per second at the join endpoints.
+    pub join_rate: NonZeroU32,
+    pub automation: Automation,
+    /// File the final results are written to as JSON.
+    pub results: Option<PathBuf>,
+}
+
+/// Why the host could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("cannot listen on {addr}: {source}; choose another address or port with --bind")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("invalid game code {0:?}; use 3 to 12 ASCII letters or digits")]
+    Code(String),
+    #[error("invalid --public-url {url:?}: {why}; give scheme, host and port, like http://quiz.example.org:8080")]
+    PublicUrl { url: String, why: String },
+}
+
+/// A host whose server and game are running.
+pub struct RunningHost {
+    /// Address the server listens on.
+    pub addr: SocketAddr,
+    pub code: String,
+    pub join_url: String,
+    pub state: Arc<AppState>,
+    /// Game events for the front end, with the results file already written on game over.
+    pub events: mpsc::UnboundedReceiver<HostEvent>,
+    pub commands: mpsc::UnboundedSender<HostCommand>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: JoinHandle<std::io::Result<()>>,
+    actor: JoinHandle<()>,
+}
+
+impl RunningHost {
+    /// Waits until no player connection is open or `limit` passes, so that the last messages
+    /// reach players before the process exits.
+    pub async fn drain(&self, limit: Duration) {
+        let mut connections = self.state.connections();
+        let _ = tokio::time::timeout(limit, connections.wait_for(|n| *n == 0)).await;
+    }
+
+    /// Stops the game and the server.
+    pub async fn stop(mut self) {
+        let _ = self.commands.send(HostCommand::Quit);
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let _ = self.actor.await;
+        // Upgraded WebSocket connections do not end with graceful shutdown; the server task is
+        // aborted once the listener has stopped accepting.
+        self.server.abort();
+    }
+}
+
+/// Binds the listener and starts the server and the game.
+pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
+    let code = match &options.code {
+        Some(code) => check_code(code)?,
+        None => new_code(),
+    };
+    let listener = TcpListener::bind(options.bind)
+        .await
+        .map_err(|source| HostError::Bind {
+            addr: options.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| HostError::Bind {
+        addr: options.bind,
+        source,
+    })?;
+    let public_base = match &options.public_url {
+        Some(url) => address::check_public_url(url)?,
+        None => address::public_base(addr),
+    };
+
+    let hub = Arc::new(Hub::default());
+    let state = Arc::new(AppState::new(public_base, options.join_rate, hub.clone()));
+    let (commands_tx, commands_rx) = mpsc::unbounded_channel();
+    let (actor_events_tx, actor_events_rx) = mpsc::unbounded_channel();
+    let bank = Arc::new(options.bank);
+    let (handle, actor) = actor::spawn(
+        code.clone(),
+        bank.clone(),
+        hub,
+        options.automation,
+        commands_rx,
+        actor_events_tx.clone(),
+    );
+    state.registry.add_game(handle);
+
+    let join_url = state.join_url(&code);
+    let _ = actor_events_tx.send(HostEvent::Listening {
+        join_url: join_url.clone(),
+        code: code.clone(),
+        title: bank.title.clone(),
+        questions: bank.questions.len(),
+    });
+    drop(actor_events_tx);
+    let events = tee_results(actor_events_rx, options.results);
+
+    let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(server::serve(listener, state.clone(), async {
+        let _ = shutdown_rx.await;
+    }));
+    tracing::info!(%addr, %join_url, game.code = %code, "host listening");
+    Ok(RunningHost {
+        addr,
+        code,
+        join_url,
+        state,
+        events,
+        commands: commands_tx,
+        shutdown: Some(shutdown_tx),
+        server,
+        actor,
+    })
+}
+
+/// Forwards game events, writing the results file when the game ends.
+fn tee_results(
+    mut events: mpsc::UnboundedReceiver<HostEvent>,
+    results: Option<PathBuf>,
+) -> mpsc::UnboundedReceiver<HostEvent> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if let (HostEvent::GameOver { results: standings }, Some(path)) = (&event, &results)
+                && let Err(e) = write_results(path, standings)
+            {
+                tracing::error!(file = %path.display(), error = %e, "cannot write the results file");
+                eprintln!("error: cannot write results to {}: {e}", path.display());
+            }
+            if tx.send(event).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Writes the final standings as a JSON array, through a temporary file so a crash never
+/// leaves a half-written file.
+pub fn write_results(path: &Path, results: &[Standing]) -> std::io::Result<()> {
+    let json = serde_json::to_string_pretty(results).expect("standings always serialize");
+    let temporary = path.with_extension("json.tmp");
+    std::fs::write(&temporary, json + "\n")?;
+    std::fs::rename(&temporary, path)
+}
+
+fn check_code(code: &str) -> Result<String, HostError> {
+    let code = code.trim().to_ascii_uppercase();
+    let valid = (3..=12).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric());
+    if valid {
+        Ok(code)
+    } else {
+        Err(HostError::Code(code))
+    }
+}
+
+fn new_code() -> String {
+    let mut rng = rand::rng();
+    (0..CODE_LEN)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_checked_and_upper_cased() {
+        assert_eq!(check_code("k7q2").unwrap(), "K7Q2");
+        assert!(check_code("ab").is_err());
+        assert!(check_code("a/b/c").is_err());
+    }
+
+    #[test]
+    fn generated_codes_use_alphabet() {
+        let code = new_code();
+        assert_eq!(code.len(), CODE_LEN);
+        assert!(code.bytes().all(|b| CODE_ALPHABET.contains(&b)));
+    }
+}

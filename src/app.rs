@@ -1,0 +1,196 @@
+//! The two roles' entry points behind the command line: load, start, and run a front end.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tracing_appender::non_blocking::WorkerGuard;
+
+use crate::bank::Bank;
+use crate::cli::{HostArgs, PlayArgs};
+use crate::client::events::{PlayerCommand, PlayerEvent};
+use crate::client::join::{JoinTarget, RetryPolicy};
+use crate::client::session::{self, SessionConfig};
+use crate::client::{self, ClientError, answers::AnswerSpec};
+use crate::host::actor::Automation;
+use crate::host::events::HostEvent;
+use crate::host::{self, HostOptions};
+use crate::ui;
+
+/// How long a finished headless host waits for players to receive the last messages.
+const DRAIN_LIMIT: Duration = Duration::from_secs(5);
+
+/// Runs `quizcast host`.
+pub async fn host(args: HostArgs) -> Result<(), String> {
+    let _log = init_logging(args.headless, args.log_file.clone(), "host.log")?;
+    let automation = Automation {
+        auto_start: args.auto_start,
+        auto_advance: args.auto_advance()?,
+    };
+    if args.headless && automation.auto_start.is_none() {
+        return Err(
+            "--headless needs --auto-start N, because no one can press Enter to start the game"
+                .into(),
+        );
+    }
+    let bank = match &args.questions {
+        Some(path) => Bank::load(path).map_err(|e| e.to_string())?,
+        None => Bank::bundled(),
+    };
+    let options = HostOptions {
+        bank,
+        bind: args.bind,
+        public_url: args.public_url.clone(),
+        code: args.code.clone(),
+        join_rate: args.join_rate,
+        automation,
+        results: args.results.clone(),
+    };
+    let mut running = host::start(options).await.map_err(|e| e.to_string())?;
+
+    if args.headless {
+        while let Some(event) = running.events.recv().await {
+            host::headless::print(&event);
+            if matches!(event, HostEvent::GameOver { .. }) {
+                running.drain(DRAIN_LIMIT).await;
+                break;
+            }
+        }
+    } else {
+        let events = std::mem::replace(&mut running.events, mpsc::unbounded_channel().1);
+        ui::host::run(events, running.commands.clone())
+            .await
+            .map_err(|e| format!("terminal error: {e}"))?;
+    }
+    running.stop().await;
+    Ok(())
+}
+
+/// Runs `quizcast play`.
+pub async fn play(args: PlayArgs) -> Result<(), String> {
+    let _log = init_logging(args.headless, args.log_file.clone(), "player.log")?;
+    let target = JoinTarget::parse(&args.url).map_err(|e| e.to_string())?;
+    let retry = RetryPolicy {
+        give_up_after: Duration::from_secs(args.give_up_secs),
+        ..RetryPolicy::default()
+    };
+    let make_config = |name: String| SessionConfig {
+        target: target.clone(),
+        name,
+        player_id: client::new_player_id(),
+        retry,
+    };
+
+    if args.headless {
+        let name = args
+            .name
+            .clone()
+            .ok_or("--headless needs --name NAME, because no one can type a nickname")?;
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let (commands_tx, commands_rx) = mpsc::unbounded_channel();
+        let spec = args.answers.clone().unwrap_or(AnswerSpec::List(Vec::new()));
+        let delay = Duration::from_millis(args.answer_delay_ms);
+        let printer = tokio::spawn(client::headless::run(events_rx, commands_tx, spec, delay));
+        let result = session::run(make_config(name), events_tx, commands_rx).await;
+        let _ = printer.await;
+        return result.map(|_| ()).map_err(|e| e.to_string());
+    }
+
+    let spec = args.answers.clone();
+    let delay = Duration::from_millis(args.answer_delay_ms);
+    let outcome = ui::player::run(args.name.clone(), move |name| {
+        start_session(make_config(name), spec, delay)
+    })
+    .await
+    .map_err(|e| format!("terminal error: {e}"))?;
+    match outcome {
+        None => Ok(()),
+        Some(message) => Err(message),
+    }
+}
+
+/// Starts a player session for the terminal UI. With an answer script, the session answers by
+/// itself as a headless player would, and the UI only shows the game.
+fn start_session(
+    config: SessionConfig,
+    spec: Option<AnswerSpec>,
+    delay: Duration,
+) -> ui::player::PlayerChannels {
+    let (events_tx, events_rx) = mpsc::unbounded_channel::<PlayerEvent>();
+    let (commands_tx, commands_rx) = mpsc::unbounded_channel::<PlayerCommand>();
+    let (ui_events_tx, ui_events_rx) = mpsc::unbounded_channel();
+    let auto_commands = commands_tx.clone();
+    tokio::spawn(async move {
+        let mut events_rx = events_rx;
+        while let Some(event) = events_rx.recv().await {
+            if let (Some(spec), PlayerEvent::Question { index, options, .. }) = (&spec, &event)
+                && let Some(option) = spec.choose(*index, options.len())
+            {
+                let commands = auto_commands.clone();
+                let index = *index;
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let _ = commands.send(PlayerCommand::Answer { index, option });
+                });
+            }
+            if ui_events_tx.send(event).is_err() {
+                break;
+            }
+        }
+    });
+    let done = tokio::spawn(async move {
+        session::run(config, events_tx, commands_rx)
+            .await
+            .map(|_| ())
+            .map_err(|e: ClientError| e.to_string())
+    });
+    ui::player::PlayerChannels {
+        events: ui_events_rx,
+        commands: commands_tx,
+        done,
+    }
+}
+
+/// Sends logs to stderr when headless, else to a file, because a terminal UI must never be
+/// written over. Returns the guard that flushes the file on drop.
+fn init_logging(
+    headless: bool,
+    file: Option<PathBuf>,
+    default_name: &str,
+) -> Result<Option<WorkerGuard>, String> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("QUIZCAST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    if headless {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+        return Ok(None);
+    }
+    let path = match file {
+        Some(path) => path,
+        None => default_log_dir()?.join(default_name),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create log directory {}: {e}; choose another with --log-file", dir.display()))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open log file {}: {e}; choose another with --log-file", path.display()))?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(writer)
+        .init();
+    Ok(Some(guard))
+}
+
+fn default_log_dir() -> Result<PathBuf, String> {
+    directories::ProjectDirs::from("", "", "quizcast")
+        .map(|dirs| dirs.data_local_dir().to_path_buf())
+        .ok_or_else(|| "cannot find a data directory (is HOME set?); pass --log-file FILE".into())
+}

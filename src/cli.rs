@@ -1,0 +1,126 @@
+//! The command line: `quizcast host` and `quizcast play`.
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::client::answers::AnswerSpec;
+
+/// A live multiplayer quiz that runs in terminals.
+#[derive(Debug, Parser)]
+#[command(name = "quizcast", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The roles.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Host a game: a terminal UI with the join QR code, and the server players connect to.
+    Host(HostArgs),
+    /// Join a game as a player, using the join URL the host shows.
+    Play(PlayArgs),
+}
+
+/// Options of `quizcast host`.
+#[derive(Debug, Args)]
+pub struct HostArgs {
+    /// Question bank (.toml or .json). Without it, the bundled bank on cloud and real-time
+    /// systems is used.
+    #[arg(long, value_name = "FILE")]
+    pub questions: Option<PathBuf>,
+
+    /// Address and port to listen on; port 0 takes a free port.
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:7878")]
+    pub bind: SocketAddr,
+
+    /// Base URL players use (scheme, host, port), for a host behind NAT, a proxy or a tunnel.
+    /// Default: the bound address, or the first non-loopback IPv4 address when bound to all
+    /// interfaces.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// Game code, 3 to 12 letters or digits. Default: 4 random characters.
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
+
+    /// Joins admitted per second at the join endpoint, with a burst of 1/20 of that; the rest
+    /// are answered 429 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = NonZeroU32::new(2000).unwrap())]
+    pub join_rate: NonZeroU32,
+
+    /// Run without the terminal UI: print one JSON object per line per game event and exit
+    /// after the game ends. Needs --auto-start.
+    #[arg(long)]
+    pub headless: bool,
+
+    /// Start the game as soon as N players are connected.
+    #[arg(long, value_name = "N")]
+    pub auto_start: Option<usize>,
+
+    /// Move on this many seconds after each question closes. Default: keys in the UI, 5 s when
+    /// headless.
+    #[arg(long, value_name = "SECS")]
+    pub auto_advance: Option<f64>,
+
+    /// Write the final results (rank, name, score, correct answers) to FILE as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<PathBuf>,
+
+    /// Log file used under the terminal UI. Default: host.log in the quizcast data directory.
+    /// Headless hosts log to stderr.
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+}
+
+/// Options of `quizcast play`.
+#[derive(Debug, Args)]
+pub struct PlayArgs {
+    /// The join URL the host shows, like http://192.168.1.20:7878/join/K7Q2.
+    pub url: String,
+
+    /// Nickname, 1 to 20 characters. The terminal UI asks when it is not given.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Run without the terminal UI: print one JSON object per line per event. Needs --name.
+    #[arg(long)]
+    pub headless: bool,
+
+    /// Scripted answers: a list of 1-based options per question with `skip` for none
+    /// (2,1,skip,4), or `first`, or `random`. Headless players without it skip every question.
+    #[arg(long, value_name = "SPEC")]
+    pub answers: Option<AnswerSpec>,
+
+    /// Wait this many milliseconds after a question arrives before sending a scripted answer.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub answer_delay_ms: u64,
+
+    /// Give up joining after this many seconds of retries while the host is busy or
+    /// unreachable.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub give_up_secs: u64,
+
+    /// Log file used under the terminal UI. Default: player.log in the quizcast data directory.
+    /// Headless players log to stderr.
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+}
+
+impl HostArgs {
+    /// Returns the auto-advance delay, with the headless default applied.
+    pub fn auto_advance(&self) -> Result<Option<Duration>, String> {
+        match self.auto_advance {
+            Some(secs) if secs.is_finite() && secs >= 0.0 => Ok(Some(Duration::from_secs_f64(secs))),
+            Some(secs) => Err(format!(
+                "invalid --auto-advance {secs}; give a number of seconds, 0 or more"
+            )),
+            None if self.headless => Ok(Some(Duration::from_secs(5))),
+            None => Ok(None),
+        }
+    }
+}

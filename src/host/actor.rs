@@ -1,0 +1,470 @@
+//! The game actor: one task per game that owns a [`Game`], its clock and its fanout.
+//!
+//! Everything that changes a game goes through the actor's command queue, so the game needs no
+//! lock and events reach players in the order the actor produced them. The actor publishes to
+//! the channel hub, reports to the host's front end with [`HostEvent`]s, and answers the HTTP
+//! and WebSocket handlers through oneshot replies.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::sleep_until;
+
+use crate::bank::Bank;
+use crate::game::{Answer, AnswerError, Closed, Game, JoinError, Phase, PlayerIndex};
+use crate::host::events::{HostCommand, HostEvent, QuestionInfo};
+use crate::protocol::{Channel, PlayerChannelEvent, QuestionsEvent, unix_ms};
+use crate::server::hub::Hub;
+
+/// Answers stamped before the deadline may still be queued when it passes; the actor closes a
+/// question this long after its deadline so that they are scored. Answers stamped after the
+/// deadline are rejected whatever the grace.
+pub const CLOSE_GRACE: Duration = Duration::from_millis(250);
+/// How often the live answer count and leaderboard go to the front end while answers arrive.
+pub const LIVE_UPDATE_INTERVAL: Duration = Duration::from_millis(100);
+/// Players shown on the leaderboard.
+pub const TOP: usize = 5;
+/// Capacity of a game's command queue.
+pub const COMMAND_QUEUE: usize = 4096;
+
+/// A request to a game actor.
+#[derive(Debug)]
+pub enum GameCommand {
+    /// Add a player; replies with the new player or why not.
+    Join {
+        player_id: String,
+        name: String,
+        token: String,
+        reply: oneshot::Sender<Result<Joined, JoinError>>,
+    },
+    /// A WebSocket of `player` completed `connection_init`.
+    Connect { player: PlayerIndex },
+    /// A WebSocket of `player` closed.
+    Disconnect { player: PlayerIndex },
+    /// Judge an answer received at `received_at`; `option` is 0-based.
+    Answer {
+        player: PlayerIndex,
+        index: usize,
+        option: usize,
+        received_at: Instant,
+        reply: oneshot::Sender<Result<Answer, AnswerError>>,
+    },
+    /// Reply with the open question as a serialized question-channel event, if one is open.
+    CurrentQuestion {
+        reply: oneshot::Sender<Option<String>>,
+    },
+}
+
+/// A player admitted by [`GameCommand::Join`].
+#[derive(Debug, Clone)]
+pub struct Joined {
+    pub player: PlayerIndex,
+    pub player_id: String,
+    pub name: String,
+}
+
+/// The part of a game's state that `GET /api/games/{code}` reports.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GameStatus {
+    /// `lobby`, `question`, `results` or `over`.
+    pub state: &'static str,
+    pub players: usize,
+    pub questions: usize,
+    /// 0-based index of the current or last question, if the game has started.
+    pub question: Option<usize>,
+}
+
+/// A running game as the server sees it.
+#[derive(Debug, Clone)]
+pub struct GameHandle {
+    pub code: String,
+    pub title: String,
+    pub commands: mpsc::Sender<GameCommand>,
+    pub status: watch::Receiver<GameStatus>,
+}
+
+/// How a game moves on without a person pressing keys.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Automation {
+    /// Start when this many players are connected.
+    pub auto_start: Option<usize>,
+    /// Open the next question (or end the game) this long after a question closes.
+    pub auto_advance: Option<Duration>,
+}
+
+/// Starts a game actor and returns its handle.
+pub fn spawn(
+    code: String,
+    bank: Arc<Bank>,
+    hub: Arc<Hub>,
+    automation: Automation,
+    host_commands: mpsc::UnboundedReceiver<HostCommand>,
+    events: mpsc::UnboundedSender<HostEvent>,
+) -> (GameHandle, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+    let game = Game::new(code.clone(), bank.clone());
+    let (status_tx, status_rx) = watch::channel(status_of(&game));
+    let actor = Actor {
+        game,
+        hub,
+        automation,
+        events,
+        status: status_tx,
+        advance_at: None,
+        live_dirty: false,
+    };
+    let task = tokio::spawn(actor.run(rx, host_commands));
+    let handle = GameHandle {
+        code,
+        title: bank.title.clone(),
+        commands: tx,
+        status: status_rx,
+    };
+    (handle, task)
+}
+
+struct Actor {
+    game: Game,
+    hub: Arc<Hub>,
+    automation: Automation,
+    events: mpsc::UnboundedSender<HostEvent>,
+    status: watch::Sender<GameStatus>,
+    /// When auto-advance moves on next.
+    advance_at: Option<tokio::time::Instant>,
+    /// Whether answers arrived since the last live update.
+    live_dirty: bool,
+}
+
+impl Actor {
+    async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<GameCommand>,
+        mut host_commands: mpsc::UnboundedReceiver<HostCommand>,
+    ) {
+        let mut live_ticker = tokio::time::interval(LIVE_UPDATE_INTERVAL);
+        live_ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut host_open = true;
+        loop {
+            let close_at = self.close_at();
+            let advance_at = self.advance_at;
+            tokio::select! {
+                // Commands first, so that answers queued before the close timer fires are judged.
+                biased;
+                command = commands.recv() => match command {
+                    Some(command) => self.handle(command),
+                    None => break,
+                },
+                command = host_commands.recv(), if host_open => match command {
+                    Some(HostCommand::Quit) => break,
+                    Some(command) => self.handle_host(command),
+                    None => host_open = false,
+                },
+                _ = sleep_until_opt(close_at) => self.close_question(),
+                _ = sleep_until_opt(advance_at) => {
+                    self.advance_at = None;
+                    self.advance();
+                }
+                _ = live_ticker.tick(), if self.live_dirty => self.send_live_update(),
+            }
+            self.status.send_if_modified(|s| {
+                let new = status_of(&self.game);
+                let changed = *s != new;
+                *s = new;
+                changed
+            });
+        }
+        tracing::info!(game.code = self.game.code(), "game actor stopped");
+    }
+
+    fn close_at(&self) -> Option<tokio::time::Instant> {
+        match self.game.phase() {
+            Phase::Open { deadline, .. } => {
+                Some(tokio::time::Instant::from_std(deadline + CLOSE_GRACE))
+            }
+            _ => None,
+        }
+    }
+
+    fn handle(&mut self, command: GameCommand) {
+        match command {
+            GameCommand::Join {
+                player_id,
+                name,
+                token,
+                reply,
+            } => {
+                let result = self.join(player_id, name, token);
+                let _ = reply.send(result);
+            }
+            GameCommand::Connect { player } => {
+                self.game.connect(player);
+                self.maybe_auto_start();
+            }
+            GameCommand::Disconnect { player } => {
+                self.game.disconnect(player);
+                if self.game.everyone_answered() {
+                    self.close_question();
+                }
+            }
+            GameCommand::Answer {
+                player,
+                index,
+                option,
+                received_at,
+                reply,
+            } => {
+                let result = self.game.answer(player, index, option, received_at);
+                let accepted = result.is_ok();
+                let _ = reply.send(result);
+                if accepted {
+                    self.live_dirty = true;
+                    if self.game.everyone_answered() {
+                        self.close_question();
+                    }
+                }
+            }
+            GameCommand::CurrentQuestion { reply } => {
+                let _ = reply.send(self.current_question_event());
+            }
+        }
+    }
+
+    fn handle_host(&mut self, command: HostCommand) {
+        match command {
+            HostCommand::Advance => self.advance(),
+            HostCommand::CloseQuestion => self.close_question(),
+            HostCommand::Quit => {}
+        }
+    }
+
+    fn join(&mut self, player_id: String, name: String, token: String) -> Result<Joined, JoinError> {
+        let player = self.game.join(&player_id, &name, token)?;
+        let name = self.game.players()[player].name.clone();
+        tracing::info!(game.code = self.game.code(), player.id = %player_id, player.name = %name, "player joined");
+        self.emit(HostEvent::PlayerJoined {
+            name: name.clone(),
+            players: self.game.players().len(),
+        });
+        Ok(Joined {
+            player,
+            player_id,
+            name,
+        })
+    }
+
+    fn maybe_auto_start(&mut self) {
+        let Some(wanted) = self.automation.auto_start else {
+            return;
+        };
+        if self.game.phase() == Phase::Lobby && self.game.connected() >= wanted {
+            tracing::info!(game.code = self.game.code(), players = wanted, "auto-start");
+            self.advance();
+        }
+    }
+
+    /// Starts the game, opens the next question, or ends the game, depending on the phase.
+    fn advance(&mut self) {
+        match self.game.phase() {
+            Phase::Lobby | Phase::Closed { .. } => {
+                if self.game.next_index().is_some() {
+                    self.open_question();
+                } else {
+                    self.finish();
+                }
+            }
+            Phase::Open { .. } | Phase::Over => {}
+        }
+    }
+
+    fn open_question(&mut self) {
+        let now = Instant::from(tokio::time::Instant::now());
+        let Some(index) = self.game.open_next(now) else {
+            return;
+        };
+        let question = self.game.question(index).clone();
+        let event = self
+            .current_question_event()
+            .expect("a question was just opened");
+        self.hub.publish(&self.channel_questions(), Arc::from(event));
+
+        let Phase::Open { deadline, .. } = self.game.phase() else {
+            unreachable!("open_next opens a question");
+        };
+        tracing::info!(game.code = self.game.code(), question.index = index, "question opened");
+        self.emit(HostEvent::QuestionStarted {
+            question: QuestionInfo {
+                index,
+                total: self.game.bank().questions.len(),
+                text: question.text,
+                options: question.options,
+                time_limit_secs: question.time_limit_secs,
+                points: question.points,
+            },
+            deadline,
+            connected: self.game.connected(),
+        });
+    }
+
+    fn current_question_event(&self) -> Option<String> {
+        let Phase::Open {
+            index, deadline, ..
+        } = self.game.phase()
+        else {
+            return None;
+        };
+        let question = self.game.question(index);
+        let now = Instant::from(tokio::time::Instant::now());
+        let event = QuestionsEvent::Question {
+            index,
+            total: self.game.bank().questions.len(),
+            text: question.text.clone(),
+            options: question.options.clone(),
+            time_limit_ms: u64::from(question.time_limit_secs) * 1000,
+            remaining_ms: deadline.saturating_duration_since(now).as_millis() as u64,
+            points: question.points,
+            sent_at_ms: unix_ms(),
+        };
+        Some(serde_json::to_string(&event).expect("events always serialize"))
+    }
+
+    fn close_question(&mut self) {
+        let Some(closed) = self.game.close() else {
+            return;
+        };
+        tracing::info!(
+            game.code = self.game.code(),
+            question.index = closed.index,
+            answered = closed.answered,
+            "question closed"
+        );
+        self.live_dirty = false;
+        self.publish_closed(&closed);
+        self.publish_results(&closed);
+        self.emit(HostEvent::QuestionClosed {
+            index: closed.index,
+            correct: closed.correct.clone(),
+            counts: closed.counts.clone(),
+            answered: closed.answered,
+            top: self.game.top(TOP),
+            more: closed.more,
+        });
+        if let Some(delay) = self.automation.auto_advance {
+            self.advance_at = Some(tokio::time::Instant::now() + delay);
+        }
+    }
+
+    fn publish_closed(&self, closed: &Closed) {
+        let event = QuestionsEvent::QuestionClosed {
+            index: closed.index,
+            correct: closed.correct.iter().map(|c| c + 1).collect(),
+            counts: closed.counts.clone(),
+            sent_at_ms: unix_ms(),
+        };
+        let json = serde_json::to_string(&event).expect("events always serialize");
+        self.hub.publish(&self.channel_questions(), Arc::from(json));
+    }
+
+    /// Sends every player its own result on its private channel.
+    fn publish_results(&self, closed: &Closed) {
+        let players = self.game.players();
+        let sent_at_ms = unix_ms();
+        for result in &closed.results {
+            let player = &players[result.player];
+            let event = PlayerChannelEvent::Result {
+                index: closed.index,
+                correct: result.answer.is_some_and(|a| a.correct),
+                option: result.answer.map(|a| a.option + 1),
+                points: result.answer.map_or(0, |a| a.points),
+                score: result.score,
+                rank: result.rank,
+                players: players.len(),
+                streak: result.streak,
+                sent_at_ms,
+            };
+            let json = serde_json::to_string(&event).expect("events always serialize");
+            self.hub
+                .publish(&self.channel_player(&player.id), Arc::from(json));
+        }
+    }
+
+    fn finish(&mut self) {
+        let results = self.game.finish();
+        let players = self.game.players();
+        let ranks = crate::game::rank_players(players);
+        let sent_at_ms = unix_ms();
+        for (i, player) in players.iter().enumerate() {
+            let event = PlayerChannelEvent::Final {
+                rank: ranks[i],
+                score: player.score,
+                correct: player.correct,
+                players: players.len(),
+                sent_at_ms,
+            };
+            let json = serde_json::to_string(&event).expect("events always serialize");
+            self.hub
+                .publish(&self.channel_player(&player.id), Arc::from(json));
+        }
+        let event = QuestionsEvent::GameOver {
+            players: players.len(),
+            sent_at_ms,
+        };
+        let json = serde_json::to_string(&event).expect("events always serialize");
+        self.hub.publish(&self.channel_questions(), Arc::from(json));
+        tracing::info!(game.code = self.game.code(), players = players.len(), "game over");
+        self.emit(HostEvent::GameOver { results });
+    }
+
+    fn send_live_update(&mut self) {
+        self.live_dirty = false;
+        self.emit(HostEvent::AnswerReceived {
+            answered: self.game.answered(),
+            connected: self.game.connected(),
+        });
+        self.emit(HostEvent::Leaderboard {
+            top: self.game.top(TOP),
+        });
+    }
+
+    fn emit(&self, event: HostEvent) {
+        // The front end may have quit already; the game keeps running for the players.
+        let _ = self.events.send(event);
+    }
+
+    fn channel_questions(&self) -> String {
+        Channel::Questions {
+            code: self.game.code().to_string(),
+        }
+        .path()
+    }
+
+    fn channel_player(&self, player_id: &str) -> String {
+        Channel::Player {
+            code: self.game.code().to_string(),
+            player_id: player_id.to_string(),
+        }
+        .path()
+    }
+}
+
+fn status_of(game: &Game) -> GameStatus {
+    let (state, question) = match game.phase() {
+        Phase::Lobby => ("lobby", None),
+        Phase::Open { index, .. } => ("question", Some(index)),
+        Phase::Closed { index } => ("results", Some(index)),
+        Phase::Over => ("over", None),
+    };
+    GameStatus {
+        state,
+        players: game.players().len(),
+        questions: game.bank().questions.len(),
+        question,
+    }
+}
+
+async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

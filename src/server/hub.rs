@@ -1,0 +1,231 @@
+//! The channel hub: who is subscribed to which channel, and fanout to them.
+//!
+//! Each connection has a bounded outbound queue drained by its own writer task. Publishing
+//! serializes the event once and pushes a shared reference to every subscriber's queue without
+//! waiting; a subscriber whose queue is full is a slow consumer and is dropped (its connection
+//! is told to close) so that one stalled reader never delays the others or grows host memory.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{Notify, mpsc};
+
+/// Capacity of each connection's outbound queue, in messages.
+pub const OUTBOUND_QUEUE: usize = 256;
+
+/// Identifies a connection for the life of the process.
+pub type ConnId = u64;
+
+/// A message waiting in a connection's outbound queue.
+#[derive(Debug, Clone)]
+pub enum Outbound {
+    /// A channel event; the writer wraps it in a `data` frame for `subscription`.
+    Data {
+        subscription: Arc<str>,
+        seq: u64,
+        event: Arc<str>,
+    },
+    /// A complete frame (acks, errors, keep-alives).
+    Frame(String),
+}
+
+/// The sending side of one connection, shared between the hub and the connection task.
+#[derive(Debug)]
+pub struct Conn {
+    pub id: ConnId,
+    tx: mpsc::Sender<Outbound>,
+    /// Notified when the hub dropped this connection as a slow consumer.
+    pub kicked: Notify,
+}
+
+impl Conn {
+    /// Creates a connection handle and the receiver its writer task drains.
+    pub fn new(id: ConnId) -> (Arc<Conn>, mpsc::Receiver<Outbound>) {
+        let (tx, rx) = mpsc::channel(OUTBOUND_QUEUE);
+        let conn = Arc::new(Conn {
+            id,
+            tx,
+            kicked: Notify::new(),
+        });
+        (conn, rx)
+    }
+
+    /// Queues a frame without waiting; returns false when the queue is full or closed.
+    pub fn try_send(&self, message: Outbound) -> bool {
+        self.tx.try_send(message).is_ok()
+    }
+}
+
+#[derive(Default)]
+struct ChannelState {
+    /// Sequence number of the last event published on this channel.
+    seq: u64,
+    subscribers: Vec<Subscriber>,
+}
+
+struct Subscriber {
+    conn: Arc<Conn>,
+    subscription: Arc<str>,
+}
+
+/// Subscriptions of every channel, and the counters `/api/metrics` will read.
+#[derive(Default)]
+pub struct Hub {
+    // A plain mutex suffices: publish holds it only while pushing to queues without waiting,
+    // which takes about a millisecond for 10,000 subscribers.
+    channels: Mutex<HashMap<String, ChannelState>>,
+    /// Events delivered to subscriber queues.
+    pub delivered: AtomicU64,
+    /// Connections dropped because their queue was full.
+    pub slow_consumers: AtomicU64,
+}
+
+impl Hub {
+    /// Subscribes `conn` to `channel` under `subscription`; returns the channel's current
+    /// sequence number.
+    pub fn subscribe(&self, channel: &str, conn: &Arc<Conn>, subscription: &str) -> u64 {
+        let mut channels = self.channels.lock().expect("hub lock poisoned");
+        let state = channels.entry(channel.to_string()).or_default();
+        state.subscribers.push(Subscriber {
+            conn: conn.clone(),
+            subscription: Arc::from(subscription),
+        });
+        state.seq
+    }
+
+    /// Ends the subscription `subscription` of `conn`; returns whether it existed.
+    pub fn unsubscribe(&self, conn: ConnId, subscription: &str) -> bool {
+        let mut channels = self.channels.lock().expect("hub lock poisoned");
+        let mut found = false;
+        for state in channels.values_mut() {
+            let before = state.subscribers.len();
+            state
+                .subscribers
+                .retain(|s| !(s.conn.id == conn && &*s.subscription == subscription));
+            found |= state.subscribers.len() != before;
+        }
+        found
+    }
+
+    /// Removes every subscription of `conn`.
+    pub fn remove_conn(&self, conn: ConnId) {
+        let mut channels = self.channels.lock().expect("hub lock poisoned");
+        channels.retain(|_, state| {
+            state.subscribers.retain(|s| s.conn.id != conn);
+            !state.subscribers.is_empty() || state.seq > 0
+        });
+    }
+
+    /// Publishes a serialized event to every subscriber of `channel`; returns its sequence
+    /// number.
+    pub fn publish(&self, channel: &str, event: Arc<str>) -> u64 {
+        let mut channels = self.channels.lock().expect("hub lock poisoned");
+        let state = channels.entry(channel.to_string()).or_default();
+        state.seq += 1;
+        let seq = state.seq;
+
+        let mut delivered = 0;
+        let mut slow = Vec::new();
+        for subscriber in &state.subscribers {
+            let message = Outbound::Data {
+                subscription: subscriber.subscription.clone(),
+                seq,
+                event: event.clone(),
+            };
+            if subscriber.conn.try_send(message) {
+                delivered += 1;
+            } else {
+                slow.push(subscriber.conn.clone());
+            }
+        }
+        drop(channels);
+
+        self.delivered.fetch_add(delivered, Ordering::Relaxed);
+        for conn in slow {
+            self.drop_slow(&conn);
+        }
+        seq
+    }
+
+    /// Returns the current sequence number of `channel` (0 when nothing was published).
+    pub fn seq(&self, channel: &str) -> u64 {
+        let channels = self.channels.lock().expect("hub lock poisoned");
+        channels.get(channel).map_or(0, |s| s.seq)
+    }
+
+    fn drop_slow(&self, conn: &Arc<Conn>) {
+        tracing::warn!(conn.id = conn.id, "dropping slow consumer: outbound queue full");
+        self.slow_consumers.fetch_add(1, Ordering::Relaxed);
+        self.remove_conn(conn.id);
+        conn.kicked.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(text: &str) -> Arc<str> {
+        Arc::from(text)
+    }
+
+    #[tokio::test]
+    async fn publish_reaches_subscribers_with_sequence() {
+        let hub = Hub::default();
+        let (a, mut rx_a) = Conn::new(1);
+        let (b, mut rx_b) = Conn::new(2);
+        hub.subscribe("/game/X/questions", &a, "s1");
+        hub.subscribe("/game/X/questions", &b, "s2");
+        assert_eq!(hub.publish("/game/X/questions", event("{}")), 1);
+        assert_eq!(hub.publish("/game/X/questions", event("{}")), 2);
+        for (rx, expected) in [(&mut rx_a, "s1"), (&mut rx_b, "s2")] {
+            for want_seq in 1..=2 {
+                let Outbound::Data { subscription, seq, .. } = rx.recv().await.unwrap() else {
+                    panic!("expected data");
+                };
+                assert_eq!(&*subscription, expected);
+                assert_eq!(seq, want_seq);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn other_channels_not_delivered() {
+        let hub = Hub::default();
+        let (a, mut rx) = Conn::new(1);
+        hub.subscribe("/game/X/players/p1", &a, "me");
+        hub.publish("/game/X/players/p2", event("{}"));
+        hub.publish("/game/Y/players/p1", event("{}"));
+        assert!(rx.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn full_queue_drops_only_slow_consumer() {
+        let hub = Hub::default();
+        let (slow, _slow_rx) = Conn::new(1);
+        let (fast, mut fast_rx) = Conn::new(2);
+        hub.subscribe("/c", &slow, "s");
+        hub.subscribe("/c", &fast, "f");
+        for _ in 0..=OUTBOUND_QUEUE {
+            hub.publish("/c", event("{}"));
+            while fast_rx.try_recv().is_ok() {}
+        }
+        assert_eq!(hub.slow_consumers.load(Ordering::Relaxed), 1);
+        // The kicked notification is stored, so this returns at once.
+        slow.kicked.notified().await;
+        hub.publish("/c", event("{}"));
+        assert!(fast_rx.try_recv().is_ok(), "the fast consumer still receives");
+    }
+
+    #[tokio::test]
+    async fn unsubscribe_stops_delivery() {
+        let hub = Hub::default();
+        let (a, mut rx) = Conn::new(1);
+        hub.subscribe("/c", &a, "s");
+        assert!(hub.unsubscribe(1, "s"));
+        assert!(!hub.unsubscribe(1, "s"));
+        hub.publish("/c", event("{}"));
+        assert!(rx.try_recv().is_err());
+    }
+}

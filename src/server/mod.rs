@@ -1,0 +1,98 @@
+//! The host's HTTP and WebSocket server.
+//!
+//! [`router`] builds the axum routes over one shared [`AppState`]; [`serve`] runs them on a
+//! listener the caller bound, so tests run a real server on `127.0.0.1:0`.
+
+pub mod admission;
+pub mod http;
+pub mod hub;
+pub mod registry;
+pub mod ws;
+
+use std::future::Future;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use admission::Admission;
+use hub::Hub;
+use registry::Registry;
+
+/// State shared by every request and connection.
+pub struct AppState {
+    pub registry: Registry,
+    pub hub: Arc<Hub>,
+    pub admission: Admission,
+    /// Base URL players use, such as `http://192.168.1.20:7878`, without a trailing slash.
+    pub public_base: String,
+    next_conn_id: AtomicU64,
+    /// Number of open WebSocket connections that completed `connection_init`.
+    connections: watch::Sender<usize>,
+}
+
+impl AppState {
+    /// Creates the state for a server reachable at `public_base`.
+    pub fn new(public_base: String, join_rate: NonZeroU32, hub: Arc<Hub>) -> AppState {
+        AppState {
+            registry: Registry::default(),
+            hub,
+            admission: Admission::new(join_rate),
+            public_base: public_base.trim_end_matches('/').to_string(),
+            next_conn_id: AtomicU64::new(1),
+            connections: watch::channel(0).0,
+        }
+    }
+
+    /// Returns the WebSocket URL matching the public base URL.
+    pub fn ws_url(&self) -> String {
+        let base = &self.public_base;
+        let ws_base = if let Some(rest) = base.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else if let Some(rest) = base.strip_prefix("http://") {
+            format!("ws://{rest}")
+        } else {
+            base.clone()
+        };
+        format!("{ws_base}/ws")
+    }
+
+    /// Returns the URL players open to join `code`.
+    pub fn join_url(&self, code: &str) -> String {
+        format!("{}/join/{code}", self.public_base)
+    }
+
+    fn next_conn_id(&self) -> u64 {
+        self.next_conn_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Returns a receiver of the number of open player connections.
+    pub fn connections(&self) -> watch::Receiver<usize> {
+        self.connections.subscribe()
+    }
+}
+
+/// Builds the routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/join/{code}", get(http::join_page))
+        .route("/api/games/{code}", get(http::game_info))
+        .route("/api/games/{code}/players", post(http::join_game))
+        .route("/ws", get(ws::upgrade))
+        .with_state(state)
+}
+
+/// Serves the routes on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

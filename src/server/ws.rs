@@ -1,0 +1,406 @@
+//! The WebSocket connection handler: authentication, subscriptions, publishes and the writer.
+//!
+//! A connection starts with `connection_init` carrying the session token from the join; until
+//! then nothing else is accepted. Handlers authorize every subscribe and publish: a player may
+//! subscribe to its game's question channel and its own private channel, and may publish only
+//! answers to its game's answer channel.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::response::Response;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, oneshot};
+
+use super::AppState;
+use super::hub::{Conn, Outbound};
+use super::registry::Session;
+use crate::host::actor::{GameCommand, GameHandle};
+use crate::protocol::{
+    AnswerEvent, CONNECTION_TIMEOUT_MS, Channel, ClientMessage, ErrorBody, INIT_TIMEOUT_MS,
+    KEEPALIVE_INTERVAL_MS, MAX_FRAME_BYTES, ServerMessage, data_frame,
+};
+
+/// tungstenite's read buffer, in bytes. Its default of 128 KiB per connection would cost about
+/// 1.3 GB at 10,000 players; our frames are small.
+const READ_BUFFER: usize = 4 * 1024;
+/// Most bytes a connection may have waiting in its write buffer before writes fail.
+const MAX_WRITE_BUFFER: usize = 64 * 1024;
+/// Most subscriptions one connection may hold.
+const MAX_SUBSCRIPTIONS: usize = 8;
+
+/// `GET /ws`: upgrades to a WebSocket with small buffers.
+pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> Response {
+    ws.read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| handle(socket, state))
+}
+
+async fn handle(socket: WebSocket, state: Arc<AppState>) {
+    let (mut sink, mut stream) = socket.split();
+
+    // Authenticate first: nothing else is accepted until a valid token arrives.
+    let init = tokio::time::timeout(
+        Duration::from_millis(INIT_TIMEOUT_MS),
+        read_init(&mut stream, &state),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(ErrorBody::new(
+            "InitTimeout",
+            format!("no connection_init within {INIT_TIMEOUT_MS} ms"),
+        ))
+    });
+    let (session, game) = match init {
+        Ok(found) => found,
+        Err(error) => {
+            tracing::debug!(error = %error.message, "connection_init rejected");
+            let frame = ServerMessage::ConnectionError {
+                errors: vec![error.clone()],
+            };
+            let _ = sink.send(Message::Text(frame.to_json().into())).await;
+            let _ = sink.send(close(close_code::POLICY, &error.message)).await;
+            return;
+        }
+    };
+
+    let (conn, outbound) = Conn::new(state.next_conn_id());
+    let writer = tokio::spawn(write_loop(sink, outbound, conn.clone()));
+    let ack = ServerMessage::ConnectionAck {
+        connection_timeout_ms: CONNECTION_TIMEOUT_MS,
+        player_id: session.player_id.clone(),
+        name: session.name.clone(),
+    };
+    conn.try_send(Outbound::Frame(ack.to_json()));
+    state.connections.send_modify(|n| *n += 1);
+    let _ = game
+        .commands
+        .send(GameCommand::Connect {
+            player: session.player,
+        })
+        .await;
+    tracing::debug!(conn.id = conn.id, player.id = %session.player_id, "player connected");
+
+    let mut connection = Connection {
+        state: state.clone(),
+        session,
+        game,
+        conn,
+        subscriptions: HashMap::new(),
+    };
+    let mut writer = writer;
+    tokio::select! {
+        () = connection.read_loop(&mut stream) => {}
+        _ = &mut writer => {}
+    }
+
+    // Clean up: no more deliveries, and the game stops waiting for this player's answer.
+    state.hub.remove_conn(connection.conn.id);
+    state.connections.send_modify(|n| *n = n.saturating_sub(1));
+    let _ = connection
+        .game
+        .commands
+        .send(GameCommand::Disconnect {
+            player: connection.session.player,
+        })
+        .await;
+    tracing::debug!(conn.id = connection.conn.id, "player disconnected");
+}
+
+/// Waits for `connection_init` and resolves its token.
+async fn read_init(
+    stream: &mut SplitStream<WebSocket>,
+    state: &AppState,
+) -> Result<(Session, GameHandle), ErrorBody> {
+    loop {
+        let message = match stream.next().await {
+            Some(Ok(message)) => message,
+            _ => return Err(ErrorBody::new("Closed", "connection closed before init")),
+        };
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Ping(_) | Message::Pong(_) => continue,
+            _ => {
+                return Err(ErrorBody::new(
+                    "InvalidMessage",
+                    "the first message must be a JSON text frame {\"type\":\"connection_init\",\"token\":\"...\"}",
+                ));
+            }
+        };
+        let token = match serde_json::from_str::<ClientMessage>(&text) {
+            Ok(ClientMessage::ConnectionInit { token }) => token,
+            _ => {
+                return Err(ErrorBody::new(
+                    "InvalidMessage",
+                    "the first message must be {\"type\":\"connection_init\",\"token\":\"...\"}",
+                ));
+            }
+        };
+        let unauthorized = || {
+            ErrorBody::new(
+                "Unauthorized",
+                "unknown session token; join again through the join URL",
+            )
+        };
+        let session = state.registry.session(&token).ok_or_else(unauthorized)?;
+        let game = state.registry.game(&session.code).ok_or_else(unauthorized)?;
+        return Ok((session, game));
+    }
+}
+
+/// Sends queued frames and keep-alives until the queue closes or the hub drops the connection.
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut outbound: mpsc::Receiver<Outbound>,
+    conn: Arc<Conn>,
+) {
+    let mut keepalive = tokio::time::interval(Duration::from_millis(KEEPALIVE_INTERVAL_MS));
+    keepalive.reset();
+    loop {
+        let text = tokio::select! {
+            message = outbound.recv() => match message {
+                Some(Outbound::Frame(text)) => text,
+                Some(Outbound::Data { subscription, seq, event }) => {
+                    data_frame(&subscription, seq, &event)
+                }
+                None => break,
+            },
+            _ = keepalive.tick() => ServerMessage::Ka.to_json(),
+            () = conn.kicked.notified() => {
+                let reason = "slow consumer: too many undelivered messages";
+                let _ = sink.send(close(close_code::POLICY, reason)).await;
+                break;
+            }
+        };
+        if sink.send(Message::Text(text.into())).await.is_err() {
+            break;
+        }
+    }
+    let _ = sink.close().await;
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
+/// One authenticated connection's read side.
+struct Connection {
+    state: Arc<AppState>,
+    session: Session,
+    game: GameHandle,
+    conn: Arc<Conn>,
+    /// Channel path by subscription id.
+    subscriptions: HashMap<String, String>,
+}
+
+impl Connection {
+    async fn read_loop(&mut self, stream: &mut SplitStream<WebSocket>) {
+        while let Some(Ok(message)) = stream.next().await {
+            // Stamp the receive time first: it is the time an answer is judged and scored at.
+            let received_at = Instant::from(tokio::time::Instant::now());
+            match message {
+                Message::Text(text) => self.on_text(&text, received_at).await,
+                Message::Binary(_) => self.send_error(ErrorBody::new(
+                    "InvalidMessage",
+                    "binary frames are not supported; send JSON text frames",
+                )),
+                Message::Close(_) => break,
+                Message::Ping(_) | Message::Pong(_) => {}
+            }
+        }
+    }
+
+    async fn on_text(&mut self, text: &str, received_at: Instant) {
+        let message = match serde_json::from_str::<ClientMessage>(text) {
+            Ok(message) => message,
+            Err(e) => {
+                let shown: String = text.chars().take(80).collect();
+                return self.send_error(ErrorBody::new(
+                    "InvalidMessage",
+                    format!("cannot parse message {shown:?}: {e}"),
+                ));
+            }
+        };
+        match message {
+            ClientMessage::ConnectionInit { .. } => self.send_error(ErrorBody::new(
+                "InvalidMessage",
+                "connection_init was already accepted on this connection",
+            )),
+            ClientMessage::Subscribe { id, channel } => self.subscribe(id, channel).await,
+            ClientMessage::Unsubscribe { id } => self.unsubscribe(id),
+            ClientMessage::Publish {
+                id,
+                channel,
+                events,
+            } => self.publish(id, channel, events, received_at).await,
+        }
+    }
+
+    async fn subscribe(&mut self, id: String, path: String) {
+        if let Err(error) = self.authorize_subscribe(&id, &path) {
+            return self.send(ServerMessage::SubscribeError {
+                id,
+                errors: vec![error],
+            });
+        }
+        self.state.hub.subscribe(&path, &self.conn, &id);
+        self.subscriptions.insert(id.clone(), path.clone());
+        self.send(ServerMessage::SubscribeSuccess { id: id.clone() });
+
+        // A player who subscribes while a question is open gets it with the time that remains.
+        if matches!(Channel::parse(&path), Some(Channel::Questions { .. })) {
+            let (reply, current) = oneshot::channel();
+            let command = GameCommand::CurrentQuestion { reply };
+            if self.game.commands.send(command).await.is_ok()
+                && let Ok(Some(event)) = current.await
+            {
+                let seq = self.state.hub.seq(&path);
+                self.conn
+                    .try_send(Outbound::Frame(data_frame(&id, seq, &event)));
+            }
+        }
+    }
+
+    fn authorize_subscribe(&self, id: &str, path: &str) -> Result<(), ErrorBody> {
+        if self.subscriptions.contains_key(id) {
+            return Err(ErrorBody::new(
+                "DuplicateSubscription",
+                format!("subscription id {id:?} is in use on this connection; choose another id"),
+            ));
+        }
+        if self.subscriptions.len() >= MAX_SUBSCRIPTIONS {
+            return Err(ErrorBody::new(
+                "TooManySubscriptions",
+                format!("a connection may hold at most {MAX_SUBSCRIPTIONS} subscriptions"),
+            ));
+        }
+        let code = &self.session.code;
+        let allowed = match Channel::parse(path) {
+            Some(Channel::Questions { code: c }) => c == *code,
+            Some(Channel::Player { code: c, player_id }) => {
+                c == *code && player_id == self.session.player_id
+            }
+            Some(Channel::Answers { .. }) | None => false,
+        };
+        if allowed {
+            return Ok(());
+        }
+        Err(ErrorBody::new(
+            "Unauthorized",
+            format!(
+                "cannot subscribe to {path:?}; a player may subscribe only to /game/{code}/questions and /game/{code}/players/{}",
+                self.session.player_id
+            ),
+        ))
+    }
+
+    fn unsubscribe(&mut self, id: String) {
+        if self.subscriptions.remove(&id).is_some() {
+            self.state.hub.unsubscribe(self.conn.id, &id);
+            self.send(ServerMessage::UnsubscribeSuccess { id });
+        } else {
+            let message = format!("no subscription with id {id:?} on this connection");
+            self.send(ServerMessage::UnsubscribeError {
+                id,
+                errors: vec![ErrorBody::new("UnknownSubscription", message)],
+            });
+        }
+    }
+
+    async fn publish(
+        &mut self,
+        id: String,
+        path: String,
+        events: Vec<serde_json::Value>,
+        received_at: Instant,
+    ) {
+        let result = match self.parse_answer(&path, events) {
+            Ok(answer) => self.submit(answer, received_at).await,
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(elapsed_ms) => self.send(ServerMessage::PublishSuccess { id, elapsed_ms }),
+            Err(error) => self.send(ServerMessage::PublishError {
+                id,
+                errors: vec![error],
+            }),
+        }
+    }
+
+    fn parse_answer(
+        &self,
+        path: &str,
+        mut events: Vec<serde_json::Value>,
+    ) -> Result<AnswerEvent, ErrorBody> {
+        let code = &self.session.code;
+        match Channel::parse(path) {
+            Some(Channel::Answers { code: c }) if c == *code => {}
+            _ => {
+                return Err(ErrorBody::new(
+                    "Unauthorized",
+                    format!(
+                        "cannot publish to {path:?}; a player may publish only to /game/{code}/answers"
+                    ),
+                ));
+            }
+        }
+        if events.len() != 1 {
+            return Err(ErrorBody::new(
+                "InvalidAnswer",
+                format!("publish exactly one answer event; got {}", events.len()),
+            ));
+        }
+        let event = events.pop().expect("one event");
+        let answer: AnswerEvent = serde_json::from_value(event).map_err(|e| {
+            ErrorBody::new(
+                "InvalidAnswer",
+                format!("invalid answer event: {e}; send {{\"index\": 0, \"option\": 1}}"),
+            )
+        })?;
+        if answer.option == 0 {
+            return Err(ErrorBody::new(
+                "OptionOutOfRange",
+                "option 0 is out of range; options are numbered from 1",
+            ));
+        }
+        Ok(answer)
+    }
+
+    /// Sends the answer to the game actor; returns the scored response time in ms.
+    async fn submit(&self, answer: AnswerEvent, received_at: Instant) -> Result<u64, ErrorBody> {
+        let (reply, result) = oneshot::channel();
+        let command = GameCommand::Answer {
+            player: self.session.player,
+            index: answer.index,
+            option: answer.option - 1,
+            received_at,
+            reply,
+        };
+        let stopped = || ErrorBody::new("GameEnded", "the game has stopped");
+        self.game.commands.send(command).await.map_err(|_| stopped())?;
+        match result.await.map_err(|_| stopped())? {
+            Ok(accepted) => Ok(accepted.elapsed.as_millis() as u64),
+            Err(e) => Err(ErrorBody::new(e.error_type(), e.to_string())),
+        }
+    }
+
+    fn send(&self, message: ServerMessage) {
+        self.conn.try_send(Outbound::Frame(message.to_json()));
+    }
+
+    fn send_error(&self, error: ErrorBody) {
+        self.send(ServerMessage::Error {
+            errors: vec![error],
+        });
+    }
+}
