@@ -1,0 +1,114 @@
+//! Number and time formats shared by the screens.
+
+use std::time::Instant;
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Formats `value` with comma thousands separators: `4230` becomes `4,230`.
+pub fn thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+/// Formats a rank as an English ordinal: 1st, 2nd, 3rd, 4th, 11th, 21st.
+pub fn ordinal(rank: u32) -> String {
+    let suffix = match (rank % 10, rank % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{rank}{suffix}")
+}
+
+/// Returns the whole seconds left until `deadline`, rounded up, so the display reaches 0 only
+/// when the time is over.
+pub fn seconds_left(deadline: Instant, now: Instant) -> u64 {
+    let left = deadline.saturating_duration_since(now);
+    left.as_secs() + u64::from(left.subsec_nanos() > 0)
+}
+
+/// Cuts `text` to at most `width` display cells, ending with "…" when it was cut.
+pub fn fit_to_width(text: &str, width: usize) -> String {
+    if display_width(text) <= width {
+        return text.to_string();
+    }
+    let mut fitted = String::new();
+    let mut used = 0;
+    for grapheme in text.graphemes(true) {
+        let cells = display_width(grapheme);
+        if used + cells + 1 > width {
+            break;
+        }
+        fitted.push_str(grapheme);
+        used += cells;
+    }
+    if width > 0 {
+        fitted.push('…');
+    }
+    fitted
+}
+
+/// Returns the number of terminal cells `text` takes, as ratatui counts them.
+pub fn display_width(text: &str) -> usize {
+    ratatui::text::Span::raw(text).width()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(4230), "4,230");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn ordinal_suffixes() {
+        let cases = [
+            (1, "1st"),
+            (2, "2nd"),
+            (3, "3rd"),
+            (4, "4th"),
+            (11, "11th"),
+            (12, "12th"),
+            (13, "13th"),
+            (21, "21st"),
+            (102, "102nd"),
+            (111, "111th"),
+        ];
+        for (rank, text) in cases {
+            assert_eq!(ordinal(rank), text);
+        }
+    }
+
+    #[test]
+    fn seconds_left_rounds_up() {
+        let now = Instant::now();
+        assert_eq!(seconds_left(now + Duration::from_millis(12_100), now), 13);
+        assert_eq!(seconds_left(now + Duration::from_secs(12), now), 12);
+        assert_eq!(seconds_left(now, now), 0);
+        assert_eq!(seconds_left(now, now + Duration::from_secs(1)), 0);
+    }
+
+    #[test]
+    fn fit_cuts_with_ellipsis() {
+        assert_eq!(fit_to_width("Alice", 5), "Alice");
+        assert_eq!(fit_to_width("Alexandra", 5), "Alex…");
+        assert_eq!(fit_to_width("Alexandra", 0), "");
+        assert_eq!(fit_to_width("日本語の名前", 5), "日本…");
+    }
+}
