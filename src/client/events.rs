@@ -32,8 +32,13 @@ pub enum PlayerEvent {
         time_limit_secs: u32,
         points: u32,
     },
-    /// The server accepted this player's answer.
-    Answered { index: usize, option: usize },
+    /// The server accepted this player's answer, received `elapsed_ms` after the question
+    /// opened.
+    Answered {
+        index: usize,
+        option: usize,
+        elapsed_ms: u64,
+    },
     /// The server rejected this player's answer; `reason` is its message.
     AnswerRejected { index: usize, reason: String },
     /// The question closed; `correct` lists the right options.

@@ -30,8 +30,12 @@ pub fn render(event: &PlayerEvent) -> serde_json::Value {
             options,
             ..
         } => json!({"event": "question", "index": index, "total": total, "text": text, "options": options}),
-        PlayerEvent::Answered { index, option } => {
-            json!({"event": "answered", "index": index, "option": option + 1})
+        PlayerEvent::Answered {
+            index,
+            option,
+            elapsed_ms,
+        } => {
+            json!({"event": "answered", "index": index, "option": option + 1, "elapsed_ms": elapsed_ms})
         }
         PlayerEvent::AnswerRejected { index, reason } => {
             json!({"event": "answer_rejected", "index": index, "reason": reason})

@@ -262,9 +262,13 @@ impl Session {
     fn on_message(&mut self, message: ServerMessage) -> Result<Step, ClientError> {
         match message {
             ServerMessage::Data { id, seq, event } => self.on_data(&id, seq, event),
-            ServerMessage::PublishSuccess { id, .. } => {
+            ServerMessage::PublishSuccess { id, elapsed_ms } => {
                 if let Some((index, option)) = self.pending.remove(&id) {
-                    self.emit(PlayerEvent::Answered { index, option });
+                    self.emit(PlayerEvent::Answered {
+                        index,
+                        option,
+                        elapsed_ms,
+                    });
                 }
                 Ok(Step::Continue)
             }
