@@ -1,6 +1,6 @@
 //! Number and time formats shared by the screens.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -36,6 +36,11 @@ pub fn seconds_left(deadline: Instant, now: Instant) -> u64 {
     left.as_secs() + u64::from(left.subsec_nanos() > 0)
 }
 
+/// Formats a wait in seconds with one decimal: `1.4 s`.
+pub fn wait_seconds(wait: Duration) -> String {
+    format!("{:.1} s", wait.as_secs_f64())
+}
+
 /// Cuts `text` to at most `width` display cells, ending with "…" when it was cut.
 pub fn fit_to_width(text: &str, width: usize) -> String {
     if display_width(text) <= width {
@@ -65,7 +70,6 @@ pub fn display_width(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn thousands_groups_digits() {
@@ -102,6 +106,12 @@ mod tests {
         assert_eq!(seconds_left(now + Duration::from_secs(12), now), 12);
         assert_eq!(seconds_left(now, now), 0);
         assert_eq!(seconds_left(now, now + Duration::from_secs(1)), 0);
+    }
+
+    #[test]
+    fn wait_has_one_decimal() {
+        assert_eq!(wait_seconds(Duration::from_millis(1400)), "1.4 s");
+        assert_eq!(wait_seconds(Duration::from_secs(3)), "3.0 s");
     }
 
     #[test]

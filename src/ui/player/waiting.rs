@@ -1,0 +1,133 @@
+//! The screens before and between questions: nickname prompt, joining, lobby, and the message
+//! after a session that ended early.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+
+use super::nickname::{MAX_NICKNAME_CHARS, NicknameInput};
+use super::state::{Joined, Retry};
+use crate::ui::format::wait_seconds;
+
+/// Draws the nickname field with a live character count in `body`.
+pub fn render_prompt(input: &NicknameInput, body: Rect, buf: &mut Buffer) {
+    let body = body.inner(Margin::new(2, 1));
+    let [label, field, count, error] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(3),
+        Constraint::Length(1),
+        Constraint::Length(2),
+    ])
+    .areas(body);
+    let [field] =
+        Layout::horizontal([Constraint::Max(MAX_NICKNAME_CHARS as u16 * 2 + 3)]).areas(field);
+
+    Line::styled(
+        "Choose a nickname",
+        Style::new().add_modifier(Modifier::BOLD),
+    )
+    .render(label, buf);
+    let cursor = Span::styled("█", Style::new().add_modifier(Modifier::SLOW_BLINK));
+    Paragraph::new(Line::from(vec![Span::raw(input.text.clone()), cursor]))
+        .block(Block::bordered())
+        .render(field, buf);
+    Line::from(format!("{}/{MAX_NICKNAME_CHARS}", input.len())).render(count, buf);
+    if let Some(message) = input.error {
+        Paragraph::new(message)
+            .style(Style::new().fg(Color::Red))
+            .wrap(Wrap { trim: true })
+            .render(error, buf);
+    }
+}
+
+/// Draws "Joining the game…" and, while admission retries, why and when the next try comes.
+pub fn render_connecting(retry: Option<&Retry>, body: Rect, buf: &mut Buffer) {
+    let mut lines = vec![Line::styled(
+        "Joining the game…",
+        Style::new().add_modifier(Modifier::BOLD),
+    )];
+    if let Some(retry) = retry {
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            retry_message(retry),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .render(body.inner(Margin::new(2, 1)), buf);
+}
+
+/// Builds "Host busy, retrying in 1.4 s (attempt 3)" for an admission retry.
+///
+/// NOTE: the wait is shown as received and does not count down, because
+/// [`PlayerEvent::Retrying`](crate::client::events::PlayerEvent::Retrying) carries no instant.
+pub fn retry_message(retry: &Retry) -> String {
+    let cause = match retry.status {
+        0 => "Host unreachable".to_string(),
+        429 => "Host busy".to_string(),
+        status => format!("Host answered HTTP {status}"),
+    };
+    format!(
+        "{cause}, retrying in {} (attempt {})",
+        wait_seconds(retry.wait),
+        retry.attempt
+    )
+}
+
+/// Draws the lobby message once the player was admitted.
+pub fn render_lobby(joined: &Joined, body: Rect, buf: &mut Buffer) {
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let line = Line::from(vec![
+        Span::raw("You are "),
+        Span::styled(joined.name.clone(), bold),
+        Span::raw(" in "),
+        Span::styled(joined.title.clone(), bold),
+        Span::raw(format!(
+            " ({}). Waiting for the host to start.",
+            joined.code
+        )),
+    ]);
+    Paragraph::new(line)
+        .wrap(Wrap { trim: true })
+        .render(body.inner(Margin::new(2, 1)), buf);
+}
+
+/// Draws the message for a session that ended before the final results.
+pub fn render_ended(body: Rect, buf: &mut Buffer) {
+    Paragraph::new("The game ended before the final results.")
+        .wrap(Wrap { trim: true })
+        .render(body.inner(Margin::new(2, 1)), buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn retry(status: u16) -> Retry {
+        Retry {
+            status,
+            attempt: 3,
+            wait: Duration::from_millis(1400),
+        }
+    }
+
+    #[test]
+    fn retry_message_per_status() {
+        assert_eq!(
+            retry_message(&retry(429)),
+            "Host busy, retrying in 1.4 s (attempt 3)"
+        );
+        assert_eq!(
+            retry_message(&retry(0)),
+            "Host unreachable, retrying in 1.4 s (attempt 3)"
+        );
+        assert_eq!(
+            retry_message(&retry(503)),
+            "Host answered HTTP 503, retrying in 1.4 s (attempt 3)"
+        );
+    }
+}
