@@ -172,14 +172,23 @@ fn init_logging(
         None => default_log_dir()?.join(default_name),
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create log directory {}: {e}; choose another with --log-file", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            format!(
+                "cannot create log directory {}: {e}; choose another with --log-file",
+                dir.display()
+            )
+        })?;
     }
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&path)
-        .map_err(|e| format!("cannot open log file {}: {e}; choose another with --log-file", path.display()))?;
+        .map_err(|e| {
+            format!(
+                "cannot open log file {}: {e}; choose another with --log-file",
+                path.display()
+            )
+        })?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -115,7 +115,9 @@ impl HostArgs {
     /// Returns the auto-advance delay, with the headless default applied.
     pub fn auto_advance(&self) -> Result<Option<Duration>, String> {
         match self.auto_advance {
-            Some(secs) if secs.is_finite() && secs >= 0.0 => Ok(Some(Duration::from_secs_f64(secs))),
+            Some(secs) if secs.is_finite() && secs >= 0.0 => {
+                Ok(Some(Duration::from_secs_f64(secs)))
+            }
             Some(secs) => Err(format!(
                 "invalid --auto-advance {secs}; give a number of seconds, 0 or more"
             )),

@@ -19,14 +19,14 @@
 //!   and the headless JSON output.
 //! - [`ui`]: the terminal screens for host and player (ratatui), and QR rendering.
 
+pub mod app;
 pub mod bank;
+pub mod cli;
 pub mod client;
 pub mod game;
 pub mod host;
 pub mod nickname;
 pub mod protocol;
 pub mod scoring;
-pub mod ui;
 pub mod server;
-pub mod app;
-pub mod cli;
+pub mod ui;

@@ -33,7 +33,7 @@ fn expected_points(elapsed_ms: u64, streak: u32) -> u64 {
 
 /// Player `p` answers question `q`: correct (option 1) unless `(p + q) % 3 == 0`.
 fn choice(p: usize, q: usize) -> usize {
-    if (p + q) % 3 == 0 { 0 } else { 1 }
+    if (p + q).is_multiple_of(3) { 0 } else { 1 }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,19 +44,9 @@ async fn twenty_players_scores_match_formula() {
     };
     let mut host = start_host(bank(QUESTIONS), 2000, automation).await;
 
-    let players: Vec<_> = (0..PLAYERS)
-        .map(|p| {
-            let join_url = host.join_url.clone();
-            let host_ref = host.state.clone();
-            let _ = (join_url, host_ref);
-            p
-        })
-        .collect();
     let host_ref = &host;
     let runs = futures_util::future::join_all(
-        players
-            .iter()
-            .map(|&p| play(host_ref, Box::leak(format!("player{p}").into_boxed_str()), move |q| Some(choice(p, q)))),
+        (0..PLAYERS).map(|p| play(host_ref, format!("player{p}"), move |q| Some(choice(p, q)))),
     )
     .await;
 
@@ -108,7 +98,11 @@ async fn twenty_players_scores_match_formula() {
     let results = results.expect("host reported game over");
     assert_eq!(results.len(), PLAYERS);
     for standing in &results {
-        assert_eq!(standing.score, expected_scores[&standing.name], "{}", standing.name);
+        assert_eq!(
+            standing.score, expected_scores[&standing.name],
+            "{}",
+            standing.name
+        );
     }
     for pair in results.windows(2) {
         assert!(pair[0].score >= pair[1].score);
@@ -116,7 +110,10 @@ async fn twenty_players_scores_match_formula() {
     }
     for (p, run) in runs.iter().enumerate() {
         let summary = run.result.as_ref().unwrap();
-        let standing = results.iter().find(|s| s.name == format!("player{p}")).unwrap();
+        let standing = results
+            .iter()
+            .find(|s| s.name == format!("player{p}"))
+            .unwrap();
         assert_eq!(summary.rank, standing.rank, "player{p} rank");
     }
     host.stop().await;
@@ -131,13 +128,9 @@ async fn low_join_rate_retries_until_all_join() {
     };
     let host = start_host(bank(1), 5, automation).await;
     let host_ref = &host;
-    let runs = futures_util::future::join_all((0..JOINERS).map(|p| {
-        play(
-            host_ref,
-            Box::leak(format!("slow{p}").into_boxed_str()),
-            |_| Some(1),
-        )
-    }))
+    let runs = futures_util::future::join_all(
+        (0..JOINERS).map(|p| play(host_ref, format!("slow{p}"), |_| Some(1))),
+    )
     .await;
 
     let mut retries_429 = 0;
@@ -149,6 +142,9 @@ async fn low_join_rate_retries_until_all_join() {
             .filter(|e| matches!(e, PlayerEvent::Retrying { status: 429, .. }))
             .count();
     }
-    assert!(retries_429 > 0, "a rate of 5/s must turn some of 12 joins away");
+    assert!(
+        retries_429 > 0,
+        "a rate of 5/s must turn some of 12 joins away"
+    );
     host.stop().await;
 }

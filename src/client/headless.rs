@@ -16,20 +16,26 @@ pub fn render(event: &PlayerEvent) -> serde_json::Value {
             status,
             attempt,
             wait,
-        } => json!({"event": "retry", "status": status, "attempt": attempt, "wait_ms": wait.as_millis() as u64}),
+        } => {
+            json!({"event": "retry", "status": status, "attempt": attempt, "wait_ms": wait.as_millis() as u64})
+        }
         PlayerEvent::Joined {
             name,
             player_id,
             title,
             code,
-        } => json!({"event": "joined", "name": name, "player_id": player_id, "title": title, "code": code}),
+        } => {
+            json!({"event": "joined", "name": name, "player_id": player_id, "title": title, "code": code})
+        }
         PlayerEvent::Question {
             index,
             total,
             text,
             options,
             ..
-        } => json!({"event": "question", "index": index, "total": total, "text": text, "options": options}),
+        } => {
+            json!({"event": "question", "index": index, "total": total, "text": text, "options": options})
+        }
         PlayerEvent::Answered {
             index,
             option,
@@ -40,9 +46,7 @@ pub fn render(event: &PlayerEvent) -> serde_json::Value {
         PlayerEvent::AnswerRejected { index, reason } => {
             json!({"event": "answer_rejected", "index": index, "reason": reason})
         }
-        PlayerEvent::QuestionClosed {
-            index, correct, ..
-        } => {
+        PlayerEvent::QuestionClosed { index, correct, .. } => {
             let correct: Vec<usize> = correct.iter().map(|c| c + 1).collect();
             json!({"event": "question_closed", "index": index, "correct": correct})
         }

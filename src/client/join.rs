@@ -128,7 +128,12 @@ pub async fn join(
             });
         }
         attempt += 1;
-        tracing::debug!(status, attempt, wait_ms = wait.as_millis() as u64, "join retry");
+        tracing::debug!(
+            status,
+            attempt,
+            wait_ms = wait.as_millis() as u64,
+            "join retry"
+        );
         on_retry(RetryNotice {
             status,
             attempt,

@@ -11,7 +11,9 @@ use std::time::Duration;
 /// Why a player session failed. Messages say what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("invalid join URL {url:?}: {why}; use the URL the host shows, like http://HOST:PORT/join/CODE")]
+    #[error(
+        "invalid join URL {url:?}: {why}; use the URL the host shows, like http://HOST:PORT/join/CODE"
+    )]
     InvalidUrl { url: String, why: String },
     #[error("no game with code {code:?} at {base}; check the code on the host's screen")]
     GameNotFound { code: String, base: String },

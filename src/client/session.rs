@@ -15,8 +15,8 @@ use super::ClientError;
 use super::events::{PlayerCommand, PlayerEvent};
 use super::join::{self, JoinTarget, RetryPolicy};
 use crate::protocol::{
-    AnswerEvent, CONNECTION_TIMEOUT_MS, Channel, ClientMessage, PlayerChannelEvent,
-    QuestionsEvent, ServerMessage,
+    AnswerEvent, CONNECTION_TIMEOUT_MS, Channel, ClientMessage, PlayerChannelEvent, QuestionsEvent,
+    ServerMessage,
 };
 use crate::server::http::{JoinRequest, JoinResponse};
 
@@ -117,7 +117,10 @@ async fn connect(joined: &JoinResponse) -> Result<(Socket, Vec<ServerMessage>), 
     match next_message(&mut socket).await.map_err(failed)? {
         ServerMessage::ConnectionAck { .. } => {}
         ServerMessage::ConnectionError { errors } => {
-            let why = errors.first().map(|e| e.message.clone()).unwrap_or_default();
+            let why = errors
+                .first()
+                .map(|e| e.message.clone())
+                .unwrap_or_default();
             return Err(failed(format!("the host rejected the session: {why}")));
         }
         other => return Err(failed(format!("expected connection_ack, got {other:?}"))),
@@ -151,7 +154,10 @@ async fn connect(joined: &JoinResponse) -> Result<(Socket, Vec<ServerMessage>), 
         match next_message(&mut socket).await.map_err(failed)? {
             ServerMessage::SubscribeSuccess { .. } => confirmed += 1,
             ServerMessage::SubscribeError { id, errors } => {
-                let why = errors.first().map(|e| e.message.clone()).unwrap_or_default();
+                let why = errors
+                    .first()
+                    .map(|e| e.message.clone())
+                    .unwrap_or_default();
                 return Err(failed(format!("subscribing {id} failed: {why}")));
             }
             ServerMessage::Ka => {}
@@ -274,7 +280,10 @@ impl Session {
             }
             ServerMessage::PublishError { id, errors } => {
                 if let Some((index, _)) = self.pending.remove(&id) {
-                    let reason = errors.first().map(|e| e.message.clone()).unwrap_or_default();
+                    let reason = errors
+                        .first()
+                        .map(|e| e.message.clone())
+                        .unwrap_or_default();
                     self.emit(PlayerEvent::AnswerRejected { index, reason });
                 }
                 Ok(Step::Continue)
@@ -310,7 +319,12 @@ impl Session {
         let last = self.last_seq.entry(subscription.to_string()).or_insert(0);
         if seq > *last + 1 && *last > 0 {
             self.lost += seq - *last - 1;
-            tracing::warn!(subscription, last = *last, seq, "messages missing on channel");
+            tracing::warn!(
+                subscription,
+                last = *last,
+                seq,
+                "messages missing on channel"
+            );
         }
         *last = (*last).max(seq);
     }

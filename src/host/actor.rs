@@ -238,7 +238,12 @@ impl Actor {
         }
     }
 
-    fn join(&mut self, player_id: String, name: String, token: String) -> Result<Joined, JoinError> {
+    fn join(
+        &mut self,
+        player_id: String,
+        name: String,
+        token: String,
+    ) -> Result<Joined, JoinError> {
         let player = self.game.join(&player_id, &name, token)?;
         let name = self.game.players()[player].name.clone();
         tracing::info!(game.code = self.game.code(), player.id = %player_id, player.name = %name, "player joined");
@@ -286,12 +291,17 @@ impl Actor {
         let event = self
             .current_question_event()
             .expect("a question was just opened");
-        self.hub.publish(&self.channel_questions(), Arc::from(event));
+        self.hub
+            .publish(&self.channel_questions(), Arc::from(event));
 
         let Phase::Open { deadline, .. } = self.game.phase() else {
             unreachable!("open_next opens a question");
         };
-        tracing::info!(game.code = self.game.code(), question.index = index, "question opened");
+        tracing::info!(
+            game.code = self.game.code(),
+            question.index = index,
+            "question opened"
+        );
         self.emit(HostEvent::QuestionStarted {
             question: QuestionInfo {
                 index,
@@ -411,7 +421,11 @@ impl Actor {
         };
         let json = serde_json::to_string(&event).expect("events always serialize");
         self.hub.publish(&self.channel_questions(), Arc::from(json));
-        tracing::info!(game.code = self.game.code(), players = players.len(), "game over");
+        tracing::info!(
+            game.code = self.game.code(),
+            players = players.len(),
+            "game over"
+        );
         self.emit(HostEvent::GameOver { results });
     }
 

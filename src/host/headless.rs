@@ -15,7 +15,9 @@ pub fn render(event: &HostEvent) -> Option<serde_json::Value> {
             code,
             title,
             questions,
-        } => json!({"event": "listening", "join_url": join_url, "code": code, "title": title, "questions": questions}),
+        } => {
+            json!({"event": "listening", "join_url": join_url, "code": code, "title": title, "questions": questions})
+        }
         HostEvent::PlayerJoined { name, players } => {
             json!({"event": "player_joined", "name": name, "players": players})
         }

@@ -56,7 +56,9 @@ pub enum HostError {
     },
     #[error("invalid game code {0:?}; use 3 to 12 ASCII letters or digits")]
     Code(String),
-    #[error("invalid --public-url {url:?}: {why}; give scheme, host and port, like http://quiz.example.org:8080")]
+    #[error(
+        "invalid --public-url {url:?}: {why}; give scheme, host and port, like http://quiz.example.org:8080"
+    )]
     PublicUrl { url: String, why: String },
 }
 

@@ -67,13 +67,10 @@ fn error(status: StatusCode, error_type: &str, message: impl Into<String>) -> Re
     (status, Json(body)).into_response()
 }
 
-/// Admits the request or builds the 429 response. `Retry-After` carries whole seconds, as
-/// HTTP requires; the body carries the exact wait in ms.
-fn admit(state: &AppState) -> Result<(), Response> {
-    let wait = match state.admission.check() {
-        Ok(()) => return Ok(()),
-        Err(wait) => wait,
-    };
+/// Admits the request, or returns the 429 response that turns it away. `Retry-After` carries
+/// whole seconds, as HTTP requires; the body carries the exact wait in ms.
+fn over_rate(state: &AppState) -> Option<Response> {
+    let wait = state.admission.check().err()?;
     let body = ErrorResponse {
         error_type: "TooManyRequests".into(),
         error: "the host is admitting players at its join rate; retry after the given time".into(),
@@ -84,7 +81,7 @@ fn admit(state: &AppState) -> Result<(), Response> {
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-    Err(response)
+    Some(response)
 }
 
 fn unknown_game(code: &str) -> Response {
@@ -97,7 +94,7 @@ fn unknown_game(code: &str) -> Response {
 
 /// `GET /api/games/{code}`: the game's title and state.
 pub async fn game_info(State(state): State<Arc<AppState>>, Path(code): Path<String>) -> Response {
-    if let Err(response) = admit(&state) {
+    if let Some(response) = over_rate(&state) {
         return response;
     }
     let Some(game) = state.registry.game(&code) else {
@@ -120,7 +117,7 @@ pub async fn join_game(
     Path(code): Path<String>,
     body: Bytes,
 ) -> Response {
-    if let Err(response) = admit(&state) {
+    if let Some(response) = over_rate(&state) {
         return response;
     }
     let Some(game) = state.registry.game(&code) else {

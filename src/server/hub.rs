@@ -155,7 +155,10 @@ impl Hub {
     }
 
     fn drop_slow(&self, conn: &Arc<Conn>) {
-        tracing::warn!(conn.id = conn.id, "dropping slow consumer: outbound queue full");
+        tracing::warn!(
+            conn.id = conn.id,
+            "dropping slow consumer: outbound queue full"
+        );
         self.slow_consumers.fetch_add(1, Ordering::Relaxed);
         self.remove_conn(conn.id);
         conn.kicked.notify_one();
@@ -181,7 +184,10 @@ mod tests {
         assert_eq!(hub.publish("/game/X/questions", event("{}")), 2);
         for (rx, expected) in [(&mut rx_a, "s1"), (&mut rx_b, "s2")] {
             for want_seq in 1..=2 {
-                let Outbound::Data { subscription, seq, .. } = rx.recv().await.unwrap() else {
+                let Outbound::Data {
+                    subscription, seq, ..
+                } = rx.recv().await.unwrap()
+                else {
                     panic!("expected data");
                 };
                 assert_eq!(&*subscription, expected);
@@ -215,7 +221,10 @@ mod tests {
         // The kicked notification is stored, so this returns at once.
         slow.kicked.notified().await;
         hub.publish("/c", event("{}"));
-        assert!(fast_rx.try_recv().is_ok(), "the fast consumer still receives");
+        assert!(
+            fast_rx.try_recv().is_ok(),
+            "the fast consumer still receives"
+        );
     }
 
     #[tokio::test]

@@ -150,7 +150,10 @@ async fn read_init(
             )
         };
         let session = state.registry.session(&token).ok_or_else(unauthorized)?;
-        let game = state.registry.game(&session.code).ok_or_else(unauthorized)?;
+        let game = state
+            .registry
+            .game(&session.code)
+            .ok_or_else(unauthorized)?;
         return Ok((session, game));
     }
 }
@@ -387,7 +390,11 @@ impl Connection {
             reply,
         };
         let stopped = || ErrorBody::new("GameEnded", "the game has stopped");
-        self.game.commands.send(command).await.map_err(|_| stopped())?;
+        self.game
+            .commands
+            .send(command)
+            .await
+            .map_err(|_| stopped())?;
         match result.await.map_err(|_| stopped())? {
             Ok(accepted) => Ok(accepted.elapsed.as_millis() as u64),
             Err(e) => Err(ErrorBody::new(e.error_type(), e.to_string())),

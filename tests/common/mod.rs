@@ -59,12 +59,12 @@ pub struct PlayerRun {
 /// (0-based option, or `None` to skip).
 pub async fn play(
     host: &RunningHost,
-    name: &str,
+    name: String,
     choose: impl Fn(usize) -> Option<usize> + Send + 'static,
 ) -> PlayerRun {
     let config = SessionConfig {
         target: JoinTarget::parse(&host.join_url).unwrap(),
-        name: name.to_string(),
+        name,
         player_id: new_player_id(),
         retry: RetryPolicy {
             give_up_after: Duration::from_secs(60),
@@ -200,7 +200,10 @@ impl RawClient {
     }
 
     pub fn private_channel(&self) -> String {
-        format!("/game/{}/players/{}", self.joined.code, self.joined.player_id)
+        format!(
+            "/game/{}/players/{}",
+            self.joined.code, self.joined.player_id
+        )
     }
 
     /// Returns the next `data` message's event.

@@ -74,7 +74,11 @@ fn locked_in(now: Instant, option: usize) -> PlayerState {
         KeyCode::Char(char::from(b'1' + option as u8)),
         now,
     );
-    state.apply(PlayerEvent::Answered { index: 2, option });
+    state.apply(PlayerEvent::Answered {
+        index: 2,
+        option,
+        elapsed_ms: 1200,
+    });
     state
 }
 

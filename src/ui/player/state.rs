@@ -183,7 +183,7 @@ impl PlayerState {
                     result: None,
                 });
             }
-            PlayerEvent::Answered { index, option } => {
+            PlayerEvent::Answered { index, option, .. } => {
                 if let Some(round) = self.round_mut(index) {
                     round.answer = AnswerStatus::Locked(option);
                 }

@@ -151,6 +151,7 @@ fn answered_locks_and_rejected_shows_reason() {
     state.apply(PlayerEvent::Answered {
         index: 2,
         option: 2,
+        elapsed_ms: 900,
     });
     assert_eq!(
         state.round.as_ref().map(|r| r.answer.clone()),
@@ -174,6 +175,7 @@ fn events_for_old_question_are_ignored() {
     state.apply(PlayerEvent::Answered {
         index: 1,
         option: 0,
+        elapsed_ms: 900,
     });
     state.apply(PlayerEvent::QuestionClosed {
         index: 1,
