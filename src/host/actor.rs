@@ -29,7 +29,6 @@ pub const TOP: usize = 5;
 pub const COMMAND_QUEUE: usize = 4096;
 
 /// A request to a game actor.
-#[derive(Debug)]
 pub enum GameCommand {
     /// Add a player; replies with the new player or why not.
     Join {
@@ -43,18 +42,25 @@ pub enum GameCommand {
     /// A WebSocket of `player` closed.
     Disconnect { player: PlayerIndex },
     /// Judge an answer received at `received_at`; `option` is 0-based.
+    ///
+    /// `respond` is called with the verdict before anything else happens, in particular before
+    /// an answer that completes the question closes it, so the player's acknowledgement is
+    /// queued ahead of its result.
     Answer {
         player: PlayerIndex,
         index: usize,
         option: usize,
         received_at: Instant,
-        reply: oneshot::Sender<Result<Answer, AnswerError>>,
+        respond: AnswerResponder,
     },
     /// Reply with the open question as a serialized question-channel event, if one is open.
     CurrentQuestion {
         reply: oneshot::Sender<Option<String>>,
     },
 }
+
+/// Delivers the verdict on an answer to the connection that sent it.
+pub type AnswerResponder = Box<dyn FnOnce(&Result<Answer, AnswerError>) + Send>;
 
 /// A player admitted by [`GameCommand::Join`].
 #[derive(Debug, Clone)]
@@ -212,12 +218,11 @@ impl Actor {
                 index,
                 option,
                 received_at,
-                reply,
+                respond,
             } => {
                 let result = self.game.answer(player, index, option, received_at);
-                let accepted = result.is_ok();
-                let _ = reply.send(result);
-                if accepted {
+                respond(&result);
+                if result.is_ok() {
                     self.live_dirty = true;
                     if self.game.everyone_answered() {
                         self.close_question();

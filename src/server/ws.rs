@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::AppState;
 use super::hub::{Conn, Outbound};
 use super::registry::Session;
-use crate::host::actor::{GameCommand, GameHandle};
+use crate::host::actor::{AnswerResponder, GameCommand, GameHandle};
 use crate::protocol::{
     AnswerEvent, CONNECTION_TIMEOUT_MS, Channel, ClientMessage, ErrorBody, INIT_TIMEOUT_MS,
     KEEPALIVE_INTERVAL_MS, MAX_FRAME_BYTES, ServerMessage, data_frame,
@@ -327,12 +327,8 @@ impl Connection {
         events: Vec<serde_json::Value>,
         received_at: Instant,
     ) {
-        let result = match self.parse_answer(&path, events) {
-            Ok(answer) => self.submit(answer, received_at).await,
-            Err(error) => Err(error),
-        };
-        match result {
-            Ok(elapsed_ms) => self.send(ServerMessage::PublishSuccess { id, elapsed_ms }),
+        match self.parse_answer(&path, events) {
+            Ok(answer) => self.submit(id, answer, received_at).await,
             Err(error) => self.send(ServerMessage::PublishError {
                 id,
                 errors: vec![error],
@@ -379,25 +375,36 @@ impl Connection {
         Ok(answer)
     }
 
-    /// Sends the answer to the game actor; returns the scored response time in ms.
-    async fn submit(&self, answer: AnswerEvent, received_at: Instant) -> Result<u64, ErrorBody> {
-        let (reply, result) = oneshot::channel();
+    /// Hands the answer to the game actor, which queues `publish_success` or `publish_error`
+    /// on this connection itself, so the reader never waits for the game.
+    async fn submit(&self, id: String, answer: AnswerEvent, received_at: Instant) {
+        let conn = self.conn.clone();
+        let publish_id = id.clone();
+        let respond: AnswerResponder = Box::new(move |result| {
+            let message = match result {
+                Ok(accepted) => ServerMessage::PublishSuccess {
+                    id: publish_id,
+                    elapsed_ms: accepted.elapsed.as_millis() as u64,
+                },
+                Err(e) => ServerMessage::PublishError {
+                    id: publish_id,
+                    errors: vec![ErrorBody::new(e.error_type(), e.to_string())],
+                },
+            };
+            conn.try_send(Outbound::Frame(message.to_json()));
+        });
         let command = GameCommand::Answer {
             player: self.session.player,
             index: answer.index,
             option: answer.option - 1,
             received_at,
-            reply,
+            respond,
         };
-        let stopped = || ErrorBody::new("GameEnded", "the game has stopped");
-        self.game
-            .commands
-            .send(command)
-            .await
-            .map_err(|_| stopped())?;
-        match result.await.map_err(|_| stopped())? {
-            Ok(accepted) => Ok(accepted.elapsed.as_millis() as u64),
-            Err(e) => Err(ErrorBody::new(e.error_type(), e.to_string())),
+        if self.game.commands.send(command).await.is_err() {
+            self.send(ServerMessage::PublishError {
+                id,
+                errors: vec![ErrorBody::new("GameEnded", "the game has stopped")],
+            });
         }
     }
 

@@ -95,7 +95,10 @@ async fn run_loop(
     let mut state = PlayerState::new(name.as_deref());
     let mut connect = Some(connect);
     let mut session = Session::default();
-    if let (Some(name), Some(connect)) = (name, connect.take()) {
+    // Take the callback only when a name is known; otherwise the prompt still needs it.
+    if let Some(name) = name
+        && let Some(connect) = connect.take()
+    {
         session = Session::start(connect(name));
     }
     let mut keys = EventStream::new();
