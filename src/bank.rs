@@ -228,7 +228,7 @@ impl RawQuestion {
             return Err(field_error(
                 "options",
                 format!(
-                    "has {} options; a question needs {MIN_OPTIONS} to {MAX_OPTIONS}",
+                    "lists {} option(s); a question needs {MIN_OPTIONS} to {MAX_OPTIONS}",
                     options.len()
                 ),
             ));

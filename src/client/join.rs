@@ -155,7 +155,11 @@ async fn try_join(
             return Ok(Attempt::Retry {
                 status: 0,
                 retry_after: None,
-                why: format!("cannot reach {}: {e}", target.base),
+                why: format!(
+                    "cannot reach {}: {}; check that the host is running and the URL is right",
+                    target.base,
+                    root_cause(&e)
+                ),
             });
         }
     };
@@ -181,7 +185,9 @@ async fn try_join(
             Ok(Attempt::Retry {
                 status: status.as_u16(),
                 retry_after: body_wait.or(header_wait),
-                why: format!("host busy ({status})"),
+                why: format!(
+                    "the host is still busy ({status}); ask the host to raise --join-rate or raise --give-up-secs"
+                ),
             })
         }
         StatusCode::NOT_FOUND => Err(ClientError::GameNotFound {
@@ -193,6 +199,16 @@ async fn try_join(
             message,
         }),
     }
+}
+
+/// Returns the innermost error's message, which says what failed ("Connection refused")
+/// where reqwest's own message only names the request.
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
 }
 
 fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {

@@ -20,7 +20,7 @@ pub enum ClientError {
     #[error("the host rejected the join ({status}): {message}")]
     Rejected { status: u16, message: String },
     #[error(
-        "gave up joining after {:.1} s and {attempts} attempts: {last}; raise --give-up-secs or ask the host to raise --join-rate",
+        "gave up joining after {:.1} s and {attempts} attempts: {last}",
         after.as_secs_f64()
     )]
     GaveUp {
