@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 use tracing_appender::non_blocking::WorkerGuard;
 
 use crate::bank::Bank;
-use crate::cli::{HostArgs, PlayArgs};
+use crate::cli::{HostArgs, PlayArgs, SwarmArgs};
 use crate::client::events::{PlayerCommand, PlayerEvent};
 use crate::client::join::{JoinTarget, RetryPolicy};
 use crate::client::session::{self, SessionConfig};
@@ -15,6 +15,7 @@ use crate::client::{self, ClientError, answers::AnswerSpec};
 use crate::host::actor::Automation;
 use crate::host::events::HostEvent;
 use crate::host::{self, HostOptions};
+use crate::swarm::{self, SwarmOptions};
 use crate::ui;
 
 /// How long a finished headless host waits for players to receive the last messages.
@@ -33,6 +34,7 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
                 .into(),
         );
     }
+    raise_open_files_limit();
     let bank = match &args.questions {
         Some(path) => Bank::load(path).map_err(|e| e.to_string())?,
         None => Bank::bundled(),
@@ -79,6 +81,7 @@ pub async fn play(args: PlayArgs) -> Result<(), String> {
         name,
         player_id: client::new_player_id(),
         retry,
+        probe: None,
     };
 
     if args.headless {
@@ -148,6 +151,55 @@ fn start_session(
         events: ui_events_rx,
         commands: commands_tx,
         done,
+    }
+}
+
+/// Runs `quizcast swarm`.
+pub async fn swarm(args: SwarmArgs) -> Result<(), String> {
+    let _log = init_logging(true, None, "")?;
+    raise_open_files_limit();
+    let options = SwarmOptions {
+        target: JoinTarget::parse(&args.url).map_err(|e| e.to_string())?,
+        players: args.players,
+        ramp: Duration::from_millis(args.ramp_ms),
+        answers: args.answers.clone(),
+        retry: RetryPolicy {
+            give_up_after: Duration::from_secs(args.give_up_secs),
+            ..RetryPolicy::default()
+        },
+        name_prefix: args.name_prefix.clone(),
+    };
+    let report = swarm::run(options, |joined, finished, players| {
+        eprintln!("swarm: {joined}/{players} joined, {finished} finished");
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&report).expect("reports always serialize")
+        );
+    } else {
+        print!("{}", swarm::table(&report));
+    }
+    if report.finished < report.players {
+        return Err(format!(
+            "{} of {} players did not finish the game",
+            report.players - report.finished,
+            report.players
+        ));
+    }
+    Ok(())
+}
+
+/// Raises the soft limit on open files to the hard limit, because every player connection is a
+/// file descriptor and Linux's usual soft limit of 1024 caps a host (or a swarm) far below
+/// 10,000 players.
+fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, "open files limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
     }
 }
 

@@ -24,6 +24,8 @@ pub enum Command {
     Host(HostArgs),
     /// Join a game as a player, using the join URL the host shows.
     Play(PlayArgs),
+    /// Load-test a host: run many headless players in one process and report latencies.
+    Swarm(SwarmArgs),
 }
 
 /// Options of `quizcast host`.
@@ -109,6 +111,37 @@ pub struct PlayArgs {
     /// Headless players log to stderr.
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+}
+
+/// Options of `quizcast swarm`.
+#[derive(Debug, Args)]
+pub struct SwarmArgs {
+    /// The join URL the host shows. Start the host with --auto-start N for N players.
+    pub url: String,
+
+    /// Number of players to run.
+    #[arg(long, value_name = "N")]
+    pub players: usize,
+
+    /// Spread the players' first join requests evenly over this many milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub ramp_ms: u64,
+
+    /// How bots answer: `first`, `random`, or a list of 1-based options per question.
+    #[arg(long, value_name = "SPEC", default_value = "first")]
+    pub answers: AnswerSpec,
+
+    /// Give up joining after this many seconds of retries.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub give_up_secs: u64,
+
+    /// Bot names are this prefix followed by a number.
+    #[arg(long, value_name = "PREFIX", default_value = "bot")]
+    pub name_prefix: String,
+
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 impl HostArgs {

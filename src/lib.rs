@@ -29,4 +29,5 @@ pub mod nickname;
 pub mod protocol;
 pub mod scoring;
 pub mod server;
+pub mod swarm;
 pub mod ui;

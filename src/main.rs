@@ -10,6 +10,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Host(args) => app::host(args).await,
             Command::Play(args) => app::play(args).await,
+            Command::Swarm(args) => app::swarm(args).await,
         }
     });
     match result {

@@ -4,6 +4,7 @@ pub mod answers;
 pub mod events;
 pub mod headless;
 pub mod join;
+pub mod probe;
 pub mod session;
 
 use std::time::Duration;

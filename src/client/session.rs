@@ -2,6 +2,7 @@
 //! [`PlayerEvent`]s and [`PlayerCommand`]s into answers until the game ends.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -14,9 +15,10 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use super::ClientError;
 use super::events::{PlayerCommand, PlayerEvent};
 use super::join::{self, JoinTarget, RetryPolicy};
+use super::probe::Probe;
 use crate::protocol::{
     AnswerEvent, CONNECTION_TIMEOUT_MS, Channel, ClientMessage, PlayerChannelEvent, QuestionsEvent,
-    ServerMessage,
+    ServerMessage, unix_ms,
 };
 use crate::server::http::{JoinRequest, JoinResponse};
 
@@ -34,6 +36,8 @@ pub struct SessionConfig {
     pub name: String,
     pub player_id: String,
     pub retry: RetryPolicy,
+    /// Where to record latencies and losses, for load reports.
+    pub probe: Option<Arc<Probe>>,
 }
 
 /// What a finished session observed, for checks and load reports.
@@ -52,15 +56,30 @@ pub async fn run(
     events: mpsc::UnboundedSender<PlayerEvent>,
     commands: mpsc::UnboundedReceiver<PlayerCommand>,
 ) -> Result<SessionSummary, ClientError> {
-    let http = reqwest::Client::builder()
+    let http = http_client()?;
+    run_with(&http, config, events, commands).await
+}
+
+/// Builds the HTTP client sessions join with.
+pub fn http_client() -> Result<reqwest::Client, ClientError> {
+    reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
-        .map_err(|e| ClientError::Protocol(format!("cannot build the HTTP client: {e}")))?;
+        .map_err(|e| ClientError::Protocol(format!("cannot build the HTTP client: {e}")))
+}
+
+/// Runs a whole session joining through `http`, which many sessions may share.
+pub async fn run_with(
+    http: &reqwest::Client,
+    config: SessionConfig,
+    events: mpsc::UnboundedSender<PlayerEvent>,
+    commands: mpsc::UnboundedReceiver<PlayerCommand>,
+) -> Result<SessionSummary, ClientError> {
     let request = JoinRequest {
         player_id: config.player_id.clone(),
         name: config.name.clone(),
     };
-    let joined = join::join(&http, &config.target, &request, config.retry, |notice| {
+    let joined = join::join(http, &config.target, &request, config.retry, |notice| {
         let _ = events.send(PlayerEvent::Retrying {
             status: notice.status,
             attempt: notice.attempt,
@@ -84,6 +103,7 @@ pub async fn run(
         last_question: None,
         last_seq: HashMap::new(),
         lost: 0,
+        probe: config.probe,
     };
     for message in early {
         if let Step::Finished(summary) = session.on_message(message)? {
@@ -200,12 +220,14 @@ struct Session {
     socket: Socket,
     joined: JoinResponse,
     events: mpsc::UnboundedSender<PlayerEvent>,
-    /// Answers sent and not yet acknowledged, by publish id: (question index, 0-based option).
-    pending: HashMap<String, (usize, usize)>,
+    /// Answers sent and not yet acknowledged, by publish id: question index, 0-based option,
+    /// and when it was sent.
+    pending: HashMap<String, (usize, usize, Instant)>,
     /// Index of the newest question shown, so a repeated question is not shown twice.
     last_question: Option<usize>,
     last_seq: HashMap<String, u64>,
     lost: u64,
+    probe: Option<Arc<Probe>>,
 }
 
 enum Step {
@@ -269,7 +291,10 @@ impl Session {
         match message {
             ServerMessage::Data { id, seq, event } => self.on_data(&id, seq, event),
             ServerMessage::PublishSuccess { id, elapsed_ms } => {
-                if let Some((index, option)) = self.pending.remove(&id) {
+                if let Some((index, option, sent)) = self.pending.remove(&id) {
+                    if let Some(probe) = &self.probe {
+                        probe.record_ack(sent.elapsed());
+                    }
                     self.emit(PlayerEvent::Answered {
                         index,
                         option,
@@ -279,7 +304,7 @@ impl Session {
                 Ok(Step::Continue)
             }
             ServerMessage::PublishError { id, errors } => {
-                if let Some((index, _)) = self.pending.remove(&id) {
+                if let Some((index, _, _)) = self.pending.remove(&id) {
                     let reason = errors
                         .first()
                         .map(|e| e.message.clone())
@@ -313,17 +338,34 @@ impl Session {
         Ok(self.on_private_event(event))
     }
 
-    /// Counts gaps in a subscription's sequence numbers. A repeated number (the open question
-    /// sent again on subscribe) is not a gap.
+    /// Counts gaps and reordering in a subscription's sequence numbers.
+    ///
+    /// Numbers start at 1 on each channel. The open question sent on subscribe carries the
+    /// number of the channel's latest event, so a repeated number is neither a gap nor out of
+    /// order, and the first number seen may be above 1.
     fn track_seq(&mut self, subscription: &str, seq: u64) {
         let last = self.last_seq.entry(subscription.to_string()).or_insert(0);
-        if seq > *last + 1 && *last > 0 {
-            self.lost += seq - *last - 1;
+        if *last > 0 && seq > *last + 1 {
+            let missing = seq - *last - 1;
+            self.lost += missing;
+            if let Some(probe) = &self.probe {
+                probe.add_lost(missing);
+            }
             tracing::warn!(
                 subscription,
                 last = *last,
                 seq,
                 "messages missing on channel"
+            );
+        } else if seq < *last {
+            if let Some(probe) = &self.probe {
+                probe.add_out_of_order();
+            }
+            tracing::warn!(
+                subscription,
+                last = *last,
+                seq,
+                "message out of order on channel"
             );
         }
         *last = (*last).max(seq);
@@ -339,10 +381,13 @@ impl Session {
                 time_limit_ms,
                 remaining_ms,
                 points,
-                ..
+                sent_at_ms,
             } => {
                 if self.last_question.is_some_and(|last| index <= last) {
                     return;
+                }
+                if let Some(probe) = &self.probe {
+                    probe.record_delivery(unix_ms().saturating_sub(sent_at_ms));
                 }
                 self.last_question = Some(index);
                 self.emit(PlayerEvent::Question {
@@ -379,8 +424,12 @@ impl Session {
                 rank,
                 players,
                 streak,
+                sent_at_ms,
                 ..
             } => {
+                if let Some(probe) = &self.probe {
+                    probe.record_result(unix_ms().saturating_sub(sent_at_ms));
+                }
                 self.emit(PlayerEvent::Result {
                     index,
                     correct,
@@ -430,7 +479,7 @@ impl Session {
             .path(),
             events: vec![serde_json::to_value(event).expect("answers always serialize")],
         };
-        self.pending.insert(id, (index, option));
+        self.pending.insert(id, (index, option, Instant::now()));
         send(&mut self.socket, &publish)
             .await
             .map_err(ClientError::ConnectionLost)

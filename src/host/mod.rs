@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rand::RngExt;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -104,12 +104,10 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
         Some(code) => check_code(code)?,
         None => new_code(),
     };
-    let listener = TcpListener::bind(options.bind)
-        .await
-        .map_err(|source| HostError::Bind {
-            addr: options.bind,
-            source,
-        })?;
+    let listener = listen(options.bind).map_err(|source| HostError::Bind {
+        addr: options.bind,
+        source,
+    })?;
     let addr = listener.local_addr().map_err(|source| HostError::Bind {
         addr: options.bind,
         source,
@@ -160,6 +158,22 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
         server,
         actor,
     })
+}
+
+/// Pending connections the kernel queues before accept, so a join storm of thousands of
+/// simultaneous connects is not dropped at the door (Linux caps it at `net.core.somaxconn`).
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds a listener with a backlog sized for join storms.
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Forwards game events, writing the results file when the game ends.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use super::AppState;
+use super::metrics::Metrics;
 use super::registry::Session;
 use crate::game::JoinError;
 use crate::host::actor::GameCommand;
@@ -71,6 +72,7 @@ fn error(status: StatusCode, error_type: &str, message: impl Into<String>) -> Re
 /// whole seconds, as HTTP requires; the body carries the exact wait in ms.
 fn over_rate(state: &AppState) -> Option<Response> {
     let wait = state.admission.check().err()?;
+    Metrics::count(&state.metrics.admission_rejected);
     let body = ErrorResponse {
         error_type: "TooManyRequests".into(),
         error: "the host is admitting players at its join rate; retry after the given time".into(),
@@ -165,6 +167,7 @@ pub async fn join_game(
             name: joined.name.clone(),
         },
     );
+    Metrics::count(&state.metrics.joins_admitted);
     let response = JoinResponse {
         player_id: joined.player_id,
         name: joined.name,

@@ -51,10 +51,22 @@ impl Conn {
         (conn, rx)
     }
 
+    /// Returns the number of messages waiting in the queue.
+    pub fn queued(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+
     /// Queues a frame without waiting; returns false when the queue is full or closed.
     pub fn try_send(&self, message: Outbound) -> bool {
         self.tx.try_send(message).is_ok()
     }
+}
+
+/// Outbound queue lengths over all connections.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepths {
+    pub total: usize,
+    pub max: usize,
 }
 
 #[derive(Default)]
@@ -152,6 +164,21 @@ impl Hub {
     pub fn seq(&self, channel: &str) -> u64 {
         let channels = self.channels.lock().expect("hub lock poisoned");
         channels.get(channel).map_or(0, |s| s.seq)
+    }
+
+    /// Returns the total and largest outbound queue length over all subscribed connections.
+    pub fn queue_depths(&self) -> QueueDepths {
+        let channels = self.channels.lock().expect("hub lock poisoned");
+        let mut seen = std::collections::HashSet::new();
+        let mut depths = QueueDepths::default();
+        for subscriber in channels.values().flat_map(|c| &c.subscribers) {
+            if seen.insert(subscriber.conn.id) {
+                let queued = subscriber.conn.queued();
+                depths.total += queued;
+                depths.max = depths.max.max(queued);
+            }
+        }
+        depths
     }
 
     fn drop_slow(&self, conn: &Arc<Conn>) {

@@ -6,6 +6,7 @@
 pub mod admission;
 pub mod http;
 pub mod hub;
+pub mod metrics;
 pub mod registry;
 pub mod ws;
 
@@ -28,6 +29,7 @@ pub struct AppState {
     pub registry: Registry,
     pub hub: Arc<Hub>,
     pub admission: Admission,
+    pub metrics: metrics::Metrics,
     /// Base URL players use, such as `http://192.168.1.20:7878`, without a trailing slash.
     pub public_base: String,
     next_conn_id: AtomicU64,
@@ -42,6 +44,7 @@ impl AppState {
             registry: Registry::default(),
             hub,
             admission: Admission::new(join_rate),
+            metrics: metrics::Metrics::default(),
             public_base: public_base.trim_end_matches('/').to_string(),
             next_conn_id: AtomicU64::new(1),
             connections: watch::channel(0).0,
@@ -82,6 +85,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/join/{code}", get(http::join_page))
         .route("/api/games/{code}", get(http::game_info))
         .route("/api/games/{code}/players", post(http::join_game))
+        .route("/api/metrics", get(metrics::metrics))
         .route("/ws", get(ws::upgrade))
         .with_state(state)
 }

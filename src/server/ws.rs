@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::AppState;
 use super::hub::{Conn, Outbound};
+use super::metrics::Metrics;
 use super::registry::Session;
 use crate::host::actor::{AnswerResponder, GameCommand, GameHandle};
 use crate::protocol::{
@@ -72,7 +73,7 @@ async fn handle(socket: WebSocket, state: Arc<AppState>) {
     };
 
     let (conn, outbound) = Conn::new(state.next_conn_id());
-    let writer = tokio::spawn(write_loop(sink, outbound, conn.clone()));
+    let writer = tokio::spawn(write_loop(sink, outbound, conn.clone(), state.clone()));
     let ack = ServerMessage::ConnectionAck {
         connection_timeout_ms: CONNECTION_TIMEOUT_MS,
         player_id: session.player_id.clone(),
@@ -163,6 +164,7 @@ async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
     mut outbound: mpsc::Receiver<Outbound>,
     conn: Arc<Conn>,
+    state: Arc<AppState>,
 ) {
     let mut keepalive = tokio::time::interval(Duration::from_millis(KEEPALIVE_INTERVAL_MS));
     keepalive.reset();
@@ -185,6 +187,7 @@ async fn write_loop(
         if sink.send(Message::Text(text.into())).await.is_err() {
             break;
         }
+        Metrics::count(&state.metrics.messages_out);
     }
     let _ = sink.close().await;
 }
@@ -211,6 +214,7 @@ impl Connection {
         while let Some(Ok(message)) = stream.next().await {
             // Stamp the receive time first: it is the time an answer is judged and scored at.
             let received_at = Instant::from(tokio::time::Instant::now());
+            Metrics::count(&self.state.metrics.messages_in);
             match message {
                 Message::Text(text) => self.on_text(&text, received_at).await,
                 Message::Binary(_) => self.send_error(ErrorBody::new(

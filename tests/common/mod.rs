@@ -70,6 +70,7 @@ pub async fn play(
             give_up_after: Duration::from_secs(60),
             ..RetryPolicy::default()
         },
+        probe: None,
     };
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
@@ -215,3 +216,141 @@ impl RawClient {
         }
     }
 }
+
+impl RawClient {
+    /// Sends a binary frame, which the protocol does not allow.
+    pub async fn send_binary(&mut self, bytes: &[u8]) {
+        self.socket
+            .send(Message::Binary(bytes.to_vec().into()))
+            .await
+            .unwrap();
+    }
+}
+
+/// A [`RawClient`] that keeps the messages it reads while waiting for another one, so a test
+/// can wait for a reply or an event without losing what arrived before it. Replies and channel
+/// events from different tasks on the server may arrive in either order.
+pub struct Inbox {
+    pub client: RawClient,
+    backlog: std::collections::VecDeque<ServerMessage>,
+}
+
+impl Inbox {
+    /// Wraps a connected client.
+    pub fn new(client: RawClient) -> Inbox {
+        Inbox {
+            client,
+            backlog: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Joins as `name`, connects and subscribes to the question channel as `q` and to the
+    /// private channel as `me`.
+    pub async fn join(host: &RunningHost, name: &str) -> Inbox {
+        let mut inbox = Inbox::new(RawClient::connect(host, name).await);
+        let questions = inbox.client.questions_channel();
+        let private = inbox.client.private_channel();
+        let reply = inbox.subscribe("q", &questions).await;
+        assert_eq!(reply, ServerMessage::SubscribeSuccess { id: "q".into() });
+        let reply = inbox.subscribe("me", &private).await;
+        assert_eq!(reply, ServerMessage::SubscribeSuccess { id: "me".into() });
+        inbox
+    }
+
+    /// Returns the first message, old or new, for which `wanted` is true, and keeps the others.
+    pub async fn wait_for(&mut self, wanted: impl Fn(&ServerMessage) -> bool) -> ServerMessage {
+        if let Some(position) = self.backlog.iter().position(&wanted) {
+            return self.backlog.remove(position).expect("position is in range");
+        }
+        loop {
+            let message = self.client.recv().await;
+            if wanted(&message) {
+                return message;
+            }
+            self.backlog.push_back(message);
+        }
+    }
+
+    /// Returns the reply (success or error) to the subscribe, unsubscribe or publish `id`.
+    pub async fn reply(&mut self, id: &str) -> ServerMessage {
+        self.wait_for(|message| reply_id(message) == Some(id)).await
+    }
+
+    /// Returns the next `data` event whose `kind` is `kind`.
+    pub async fn event(&mut self, kind: &str) -> serde_json::Value {
+        let message = self
+            .wait_for(|message| {
+                matches!(message, ServerMessage::Data { event, .. } if event["kind"] == kind)
+            })
+            .await;
+        match message {
+            ServerMessage::Data { event, .. } => event,
+            _ => unreachable!("wait_for returned a data message"),
+        }
+    }
+
+    /// Returns the next message, taking kept messages first.
+    pub async fn next(&mut self) -> ServerMessage {
+        match self.backlog.pop_front() {
+            Some(message) => message,
+            None => self.client.recv().await,
+        }
+    }
+
+    /// Subscribes to `channel` under `id` and returns the reply.
+    pub async fn subscribe(&mut self, id: &str, channel: &str) -> ServerMessage {
+        self.client
+            .send(&ClientMessage::Subscribe {
+                id: id.into(),
+                channel: channel.into(),
+            })
+            .await;
+        self.reply(id).await
+    }
+
+    /// Publishes `event` to `channel` under `id` and returns the reply.
+    pub async fn publish(
+        &mut self,
+        id: &str,
+        channel: &str,
+        event: serde_json::Value,
+    ) -> ServerMessage {
+        self.client.publish(id, channel, event).await;
+        self.reply(id).await
+    }
+
+    /// Answers question `index` with the 1-based `option` under `id` and returns the reply.
+    pub async fn answer(&mut self, id: &str, index: usize, option: usize) -> ServerMessage {
+        let channel = self.client.answers_channel();
+        let event = json!({"index": index, "option": option});
+        self.publish(id, &channel, event).await
+    }
+}
+
+/// Returns the id a reply message answers, or `None` for other messages.
+pub fn reply_id(message: &ServerMessage) -> Option<&str> {
+    match message {
+        ServerMessage::SubscribeSuccess { id }
+        | ServerMessage::SubscribeError { id, .. }
+        | ServerMessage::UnsubscribeSuccess { id }
+        | ServerMessage::UnsubscribeError { id, .. }
+        | ServerMessage::PublishSuccess { id, .. }
+        | ServerMessage::PublishError { id, .. } => Some(id),
+        _ => None,
+    }
+}
+
+/// Returns the `error_type` of each error in an error message, or panics on other messages.
+pub fn error_types(message: &ServerMessage) -> Vec<String> {
+    let errors = match message {
+        ServerMessage::ConnectionError { errors }
+        | ServerMessage::SubscribeError { errors, .. }
+        | ServerMessage::UnsubscribeError { errors, .. }
+        | ServerMessage::PublishError { errors, .. }
+        | ServerMessage::Error { errors } => errors,
+        other => panic!("expected an error message, got {other:?}"),
+    };
+    errors.iter().map(|e| e.error_type.clone()).collect()
+}
+
+pub mod process;
