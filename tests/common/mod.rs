@@ -229,7 +229,7 @@ impl RawClient {
 
 /// A [`RawClient`] that keeps the messages it reads while waiting for another one, so a test
 /// can wait for a reply or an event without losing what arrived before it. Replies and channel
-/// events from different tasks on the server may arrive in either order.
+/// events interleave, for example when a question opens while a subscribe is in flight.
 pub struct Inbox {
     pub client: RawClient,
     backlog: std::collections::VecDeque<ServerMessage>,
@@ -327,7 +327,7 @@ impl Inbox {
     }
 }
 
-/// Returns the id a reply message answers, or `None` for other messages.
+/// Returns the id of the request a reply message belongs to, or `None` for other messages.
 pub fn reply_id(message: &ServerMessage) -> Option<&str> {
     match message {
         ServerMessage::SubscribeSuccess { id }
