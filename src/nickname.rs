@@ -1,4 +1,5 @@
-//! Nickname rules: trimmed, 1 to 20 graphemes, no control characters.
+//! Nickname rules: trimmed, 1 to 20 graphemes, no control characters, no bidirectional
+//! overrides or line separators, and at least one visible character.
 //!
 //! Uniqueness is per game and ignores case; [`key`] gives the comparison key. A taken name is
 //! rejected with 409 Conflict rather than renamed, so a player always plays under the name they
@@ -18,6 +19,8 @@ pub enum NicknameError {
     TooLong(String),
     #[error("nickname {0:?} contains a control character; use letters, digits and symbols")]
     Control(String),
+    #[error("nickname {0:?} has no visible character; use letters, digits and symbols")]
+    Invisible(String),
 }
 
 /// Validates `raw` and returns the trimmed nickname.
@@ -26,13 +29,44 @@ pub fn validate(raw: &str) -> Result<String, NicknameError> {
     if name.is_empty() {
         return Err(NicknameError::Empty);
     }
-    if name.chars().any(char::is_control) {
+    if name.chars().any(|c| c.is_control() || is_layout_control(c)) {
         return Err(NicknameError::Control(name.to_string()));
+    }
+    if name.chars().all(is_invisible) {
+        return Err(NicknameError::Invisible(name.to_string()));
     }
     if name.graphemes(true).count() > MAX_GRAPHEMES {
         return Err(NicknameError::TooLong(name.to_string()));
     }
     Ok(name.to_string())
+}
+
+/// Reports whether `c` reorders or breaks the text around it: bidirectional embeddings,
+/// overrides, isolates and marks, and the line and paragraph separators. In a nickname these
+/// would garble leaderboards and podiums.
+fn is_layout_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+}
+
+/// Reports whether `c` shows nothing on its own: whitespace, zero-width characters, the soft
+/// hyphen, variation selectors and similar format characters. Joiners are allowed inside a
+/// name (emoji sequences need them) but a name of nothing else is rejected.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200D}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+        )
 }
 
 /// Returns the key under which two nicknames count as the same: lower-cased.
@@ -76,6 +110,31 @@ mod tests {
             validate("a\u{1b}[31mb"),
             Err(NicknameError::Control(_))
         ));
+    }
+
+    #[test]
+    fn rejects_invisible_names() {
+        for name in ["\u{200B}", "\u{200D}\u{200D}", "\u{3164}"] {
+            assert!(
+                matches!(validate(name), Err(NicknameError::Invisible(_))),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_bidi_overrides_and_separators() {
+        for name in ["\u{202E}evil", "a\u{2028}b", "x\u{2066}y"] {
+            assert!(
+                matches!(validate(name), Err(NicknameError::Control(_))),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn keeps_emoji_with_joiners() {
+        assert_eq!(validate("👩‍💻 Ada").unwrap(), "👩‍💻 Ada");
     }
 
     #[test]

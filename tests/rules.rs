@@ -404,7 +404,6 @@ async fn malformed_frames_keep_connection() {
 }
 
 #[tokio::test]
-#[ignore = "bug: an oversized frame ends the session but leaves the socket open with keep-alives"]
 async fn oversized_frame_closes_connection() {
     let host = manual_host(bank(1)).await;
     let joined = common::join_http(&host, "Ada").await;
@@ -672,7 +671,6 @@ async fn join_invalid_nickname_400() {
 }
 
 #[tokio::test]
-#[ignore = "bug: nicknames may consist of or contain invisible and bidi control characters"]
 async fn join_invisible_nickname_400() {
     let host = manual_host(bank(1)).await;
     let cases = [

@@ -64,6 +64,9 @@ pub async fn run(
 pub fn http_client() -> Result<reqwest::Client, ClientError> {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
+        // A swarm shares this client; idle connections would each hold a file descriptor on
+        // both ends while thousands of players wait to retry.
+        .pool_max_idle_per_host(16)
         .build()
         .map_err(|e| ClientError::Protocol(format!("cannot build the HTTP client: {e}")))
 }
@@ -126,8 +129,15 @@ async fn connect(joined: &JoinResponse) -> Result<(Socket, Vec<ServerMessage>), 
     let config = WebSocketConfig::default()
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0);
-    let (mut socket, _) = tokio_tungstenite::connect_async_with_config(&url, Some(config), false)
+    let connecting = tokio_tungstenite::connect_async_with_config(&url, Some(config), false);
+    let (mut socket, _) = tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting)
         .await
+        .map_err(|_| {
+            failed(format!(
+                "no answer within {} s",
+                HANDSHAKE_TIMEOUT.as_secs()
+            ))
+        })?
         .map_err(|e| failed(e.to_string()))?;
 
     let init = ClientMessage::ConnectionInit {

@@ -148,6 +148,8 @@ pub struct Game {
     answered: usize,
     /// Connected players that have not answered the open question.
     waiting: usize,
+    /// Players with at least one open connection.
+    connected: usize,
 }
 
 impl Game {
@@ -164,6 +166,7 @@ impl Game {
             counts: Vec::new(),
             answered: 0,
             waiting: 0,
+            connected: 0,
         }
     }
 
@@ -189,7 +192,7 @@ impl Game {
 
     /// Returns the number of players with at least one open connection.
     pub fn connected(&self) -> usize {
-        self.players.iter().filter(|p| p.connections > 0).count()
+        self.connected
     }
 
     /// Returns how many answers the open or last question has.
@@ -241,17 +244,26 @@ impl Game {
     pub fn connect(&mut self, player: PlayerIndex) {
         let p = &mut self.players[player];
         p.connections += 1;
-        if p.connections == 1 && self.is_open() && self.answers[player].is_none() {
-            self.waiting += 1;
+        if p.connections == 1 {
+            self.connected += 1;
+            if self.is_open() && self.answers[player].is_none() {
+                self.waiting += 1;
+            }
         }
     }
 
     /// Records that one of `player`'s connections closed.
     pub fn disconnect(&mut self, player: PlayerIndex) {
         let p = &mut self.players[player];
-        p.connections = p.connections.saturating_sub(1);
-        if p.connections == 0 && self.is_open() && self.answers[player].is_none() {
-            self.waiting = self.waiting.saturating_sub(1);
+        if p.connections == 0 {
+            return;
+        }
+        p.connections -= 1;
+        if p.connections == 0 {
+            self.connected -= 1;
+            if self.is_open() && self.answers[player].is_none() {
+                self.waiting -= 1;
+            }
         }
     }
 

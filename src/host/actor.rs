@@ -296,8 +296,7 @@ impl Actor {
         let event = self
             .current_question_event()
             .expect("a question was just opened");
-        self.hub
-            .publish(&self.channel_questions(), Arc::from(event));
+        self.hub.publish(&self.channel_questions(), &event);
 
         let Phase::Open { deadline, .. } = self.game.phase() else {
             unreachable!("open_next opens a question");
@@ -377,7 +376,7 @@ impl Actor {
             sent_at_ms: unix_ms(),
         };
         let json = serde_json::to_string(&event).expect("events always serialize");
-        self.hub.publish(&self.channel_questions(), Arc::from(json));
+        self.hub.publish(&self.channel_questions(), &json);
     }
 
     /// Sends every player its own result on its private channel.
@@ -398,8 +397,7 @@ impl Actor {
                 sent_at_ms,
             };
             let json = serde_json::to_string(&event).expect("events always serialize");
-            self.hub
-                .publish(&self.channel_player(&player.id), Arc::from(json));
+            self.hub.publish(&self.channel_player(&player.id), &json);
         }
     }
 
@@ -417,15 +415,14 @@ impl Actor {
                 sent_at_ms,
             };
             let json = serde_json::to_string(&event).expect("events always serialize");
-            self.hub
-                .publish(&self.channel_player(&player.id), Arc::from(json));
+            self.hub.publish(&self.channel_player(&player.id), &json);
         }
         let event = QuestionsEvent::GameOver {
             players: players.len(),
             sent_at_ms,
         };
         let json = serde_json::to_string(&event).expect("events always serialize");
-        self.hub.publish(&self.channel_questions(), Arc::from(json));
+        self.hub.publish(&self.channel_questions(), &json);
         tracing::info!(
             game.code = self.game.code(),
             players = players.len(),

@@ -80,9 +80,11 @@ fn over_rate(state: &AppState) -> Option<Response> {
     };
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    let headers = response.headers_mut();
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    // A client told to wait should not hold an idle connection (a file descriptor on the host)
+    // meanwhile; during a storm that would double the host's descriptors.
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     Some(response)
 }
 
@@ -176,7 +178,13 @@ pub async fn join_game(
         token,
         ws_url: state.ws_url(),
     };
-    (StatusCode::CREATED, Json(response)).into_response()
+    // The player moves on to the WebSocket, so the HTTP connection is not needed any more.
+    (
+        StatusCode::CREATED,
+        [(header::CONNECTION, "close")],
+        Json(response),
+    )
+        .into_response()
 }
 
 fn join_error(e: JoinError) -> Response {

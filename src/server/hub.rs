@@ -1,15 +1,19 @@
 //! The channel hub: who is subscribed to which channel, and fanout to them.
 //!
 //! Each connection has a bounded outbound queue drained by its own writer task. Publishing
-//! serializes the event once and pushes a shared reference to every subscriber's queue without
-//! waiting; a subscriber whose queue is full is a slow consumer and is dropped (its connection
-//! is told to close) so that one stalled reader never delays the others or grows host memory.
+//! builds each distinct `data` frame once (subscribers that chose the same subscription id get
+//! the same bytes) and pushes a shared reference to every subscriber's queue without waiting. A
+//! subscriber whose queue is full is a slow consumer and is dropped (its connection is told to
+//! close), so one stalled reader never delays the others or grows host memory.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc};
+
+use crate::protocol::data_frame;
 
 /// Capacity of each connection's outbound queue, in messages.
 pub const OUTBOUND_QUEUE: usize = 256;
@@ -17,17 +21,19 @@ pub const OUTBOUND_QUEUE: usize = 256;
 /// Identifies a connection for the life of the process.
 pub type ConnId = u64;
 
-/// A message waiting in a connection's outbound queue.
+/// A frame waiting in a connection's outbound queue.
 #[derive(Debug, Clone)]
 pub enum Outbound {
-    /// A channel event; the writer wraps it in a `data` frame for `subscription`.
-    Data {
-        subscription: Arc<str>,
-        seq: u64,
-        event: Arc<str>,
-    },
-    /// A complete frame (acks, errors, keep-alives).
-    Frame(String),
+    /// A complete text frame. Cloning shares the bytes.
+    Text(Utf8Bytes),
+    /// Close the connection with this code and reason after what is queued before it.
+    Close(u16, String),
+}
+
+impl From<String> for Outbound {
+    fn from(text: String) -> Outbound {
+        Outbound::Text(Utf8Bytes::from(text))
+    }
 }
 
 /// The sending side of one connection, shared between the hub and the connection task.
@@ -131,21 +137,22 @@ impl Hub {
 
     /// Publishes a serialized event to every subscriber of `channel`; returns its sequence
     /// number.
-    pub fn publish(&self, channel: &str, event: Arc<str>) -> u64 {
+    pub fn publish(&self, channel: &str, event: &str) -> u64 {
         let mut channels = self.channels.lock().expect("hub lock poisoned");
         let state = channels.entry(channel.to_string()).or_default();
         state.seq += 1;
         let seq = state.seq;
 
+        // One frame per distinct subscription id; clients normally all use the same id.
+        let mut frames: HashMap<Arc<str>, Utf8Bytes> = HashMap::new();
         let mut delivered = 0;
         let mut slow = Vec::new();
         for subscriber in &state.subscribers {
-            let message = Outbound::Data {
-                subscription: subscriber.subscription.clone(),
-                seq,
-                event: event.clone(),
-            };
-            if subscriber.conn.try_send(message) {
+            let frame = frames
+                .entry(subscriber.subscription.clone())
+                .or_insert_with(|| data_frame(&subscriber.subscription, seq, event).into())
+                .clone();
+            if subscriber.conn.try_send(Outbound::Text(frame)) {
                 delivered += 1;
             } else {
                 slow.push(subscriber.conn.clone());
@@ -196,8 +203,19 @@ impl Hub {
 mod tests {
     use super::*;
 
-    fn event(text: &str) -> Arc<str> {
-        Arc::from(text)
+    fn event(text: &str) -> &str {
+        text
+    }
+
+    /// Returns the subscription id and sequence number of a queued `data` frame.
+    fn parse_data(message: Outbound) -> (String, u64) {
+        let Outbound::Text(text) = message else {
+            panic!("expected a text frame, got {message:?}");
+        };
+        match serde_json::from_str(text.as_str()).unwrap() {
+            crate::protocol::ServerMessage::Data { id, seq, .. } => (id, seq),
+            other => panic!("expected data, got {other:?}"),
+        }
     }
 
     #[tokio::test]
@@ -211,13 +229,8 @@ mod tests {
         assert_eq!(hub.publish("/game/X/questions", event("{}")), 2);
         for (rx, expected) in [(&mut rx_a, "s1"), (&mut rx_b, "s2")] {
             for want_seq in 1..=2 {
-                let Outbound::Data {
-                    subscription, seq, ..
-                } = rx.recv().await.unwrap()
-                else {
-                    panic!("expected data");
-                };
-                assert_eq!(&*subscription, expected);
+                let (subscription, seq) = parse_data(rx.recv().await.unwrap());
+                assert_eq!(subscription, expected);
                 assert_eq!(seq, want_seq);
             }
         }

@@ -15,6 +15,7 @@ use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite;
 
 use super::AppState;
 use super::hub::{Conn, Outbound};
@@ -31,6 +32,8 @@ use crate::protocol::{
 const READ_BUFFER: usize = 4 * 1024;
 /// Most bytes a connection may have waiting in its write buffer before writes fail.
 const MAX_WRITE_BUFFER: usize = 64 * 1024;
+/// How long a closing connection may take to flush its queue and close frame.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Most subscriptions one connection may hold.
 const MAX_SUBSCRIPTIONS: usize = 8;
 
@@ -79,7 +82,7 @@ async fn handle(socket: WebSocket, state: Arc<AppState>) {
         player_id: session.player_id.clone(),
         name: session.name.clone(),
     };
-    conn.try_send(Outbound::Frame(ack.to_json()));
+    conn.try_send(ack.to_json().into());
     state.connections.send_modify(|n| *n += 1);
     let _ = game
         .commands
@@ -97,10 +100,13 @@ async fn handle(socket: WebSocket, state: Arc<AppState>) {
         subscriptions: HashMap::new(),
     };
     let mut writer = writer;
-    tokio::select! {
-        () = connection.read_loop(&mut stream) => {}
-        _ = &mut writer => {}
-    }
+    let writer_done = tokio::select! {
+        close = connection.read_loop(&mut stream) => {
+            connection.conn.try_send(Outbound::Close(close.code, close.reason));
+            false
+        }
+        _ = &mut writer => true,
+    };
 
     // Clean up: no more deliveries, and the game stops waiting for this player's answer.
     state.hub.remove_conn(connection.conn.id);
@@ -113,6 +119,31 @@ async fn handle(socket: WebSocket, state: Arc<AppState>) {
         })
         .await;
     tracing::debug!(conn.id = connection.conn.id, "player disconnected");
+
+    // Let the writer send what is queued and the close frame, but never wait long on a peer
+    // that stopped reading.
+    if !writer_done
+        && tokio::time::timeout(CLOSE_TIMEOUT, &mut writer)
+            .await
+            .is_err()
+    {
+        writer.abort();
+    }
+}
+
+/// Why the server ends a connection, sent in its close frame.
+struct CloseReason {
+    code: u16,
+    reason: String,
+}
+
+impl CloseReason {
+    fn normal() -> CloseReason {
+        CloseReason {
+            code: close_code::NORMAL,
+            reason: String::new(),
+        }
+    }
 }
 
 /// Waits for `connection_init` and resolves its token.
@@ -171,20 +202,21 @@ async fn write_loop(
     loop {
         let text = tokio::select! {
             message = outbound.recv() => match message {
-                Some(Outbound::Frame(text)) => text,
-                Some(Outbound::Data { subscription, seq, event }) => {
-                    data_frame(&subscription, seq, &event)
+                Some(Outbound::Text(text)) => text,
+                Some(Outbound::Close(code, reason)) => {
+                    let _ = sink.send(close(code, &reason)).await;
+                    break;
                 }
                 None => break,
             },
-            _ = keepalive.tick() => ServerMessage::Ka.to_json(),
+            _ = keepalive.tick() => ServerMessage::Ka.to_json().into(),
             () = conn.kicked.notified() => {
                 let reason = "slow consumer: too many undelivered messages";
                 let _ = sink.send(close(close_code::POLICY, reason)).await;
                 break;
             }
         };
-        if sink.send(Message::Text(text.into())).await.is_err() {
+        if sink.send(Message::Text(text)).await.is_err() {
             break;
         }
         Metrics::count(&state.metrics.messages_out);
@@ -210,8 +242,15 @@ struct Connection {
 }
 
 impl Connection {
-    async fn read_loop(&mut self, stream: &mut SplitStream<WebSocket>) {
-        while let Some(Ok(message)) = stream.next().await {
+    /// Handles frames until the client closes the connection or sends something that ends it;
+    /// returns the close frame to answer with.
+    async fn read_loop(&mut self, stream: &mut SplitStream<WebSocket>) -> CloseReason {
+        loop {
+            let message = match stream.next().await {
+                Some(Ok(message)) => message,
+                Some(Err(e)) => return self.read_error(e),
+                None => return CloseReason::normal(),
+            };
             // Stamp the receive time first: it is the time an answer is judged and scored at.
             let received_at = Instant::from(tokio::time::Instant::now());
             Metrics::count(&self.state.metrics.messages_in);
@@ -221,9 +260,26 @@ impl Connection {
                     "InvalidMessage",
                     "binary frames are not supported; send JSON text frames",
                 )),
-                Message::Close(_) => break,
+                Message::Close(_) => return CloseReason::normal(),
                 Message::Ping(_) | Message::Pong(_) => {}
             }
+        }
+    }
+
+    fn read_error(&self, error: axum::Error) -> CloseReason {
+        let too_big = std::error::Error::source(&error)
+            .and_then(|e| e.downcast_ref::<tungstenite::Error>())
+            .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)));
+        tracing::debug!(conn.id = self.conn.id, error = %error, "closing connection after read error");
+        if too_big {
+            return CloseReason {
+                code: close_code::SIZE,
+                reason: format!("frame larger than {MAX_FRAME_BYTES} bytes"),
+            };
+        }
+        CloseReason {
+            code: close_code::PROTOCOL,
+            reason: "invalid WebSocket frame".into(),
         }
     }
 
@@ -272,8 +328,7 @@ impl Connection {
                 && let Ok(Some(event)) = current.await
             {
                 let seq = self.state.hub.seq(&path);
-                self.conn
-                    .try_send(Outbound::Frame(data_frame(&id, seq, &event)));
+                self.conn.try_send(data_frame(&id, seq, &event).into());
             }
         }
     }
@@ -395,7 +450,7 @@ impl Connection {
                     errors: vec![ErrorBody::new(e.error_type(), e.to_string())],
                 },
             };
-            conn.try_send(Outbound::Frame(message.to_json()));
+            conn.try_send(message.to_json().into());
         });
         let command = GameCommand::Answer {
             player: self.session.player,
@@ -413,7 +468,7 @@ impl Connection {
     }
 
     fn send(&self, message: ServerMessage) {
-        self.conn.try_send(Outbound::Frame(message.to_json()));
+        self.conn.try_send(message.to_json().into());
     }
 
     fn send_error(&self, error: ErrorBody) {
