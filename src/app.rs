@@ -163,6 +163,7 @@ pub async fn swarm(args: SwarmArgs) -> Result<(), String> {
         players: args.players,
         ramp: Duration::from_millis(args.ramp_ms),
         answers: args.answers.clone(),
+        answer_within: Duration::from_millis(args.answer_within_ms),
         retry: RetryPolicy {
             give_up_after: Duration::from_secs(args.give_up_secs),
             ..RetryPolicy::default()

@@ -131,6 +131,11 @@ pub struct SwarmArgs {
     #[arg(long, value_name = "SPEC", default_value = "first")]
     pub answers: AnswerSpec,
 
+    /// Each player answers after a random delay of up to this many milliseconds; 0 answers as
+    /// soon as the question arrives.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub answer_within_ms: u64,
+
     /// Give up joining after this many seconds of retries.
     #[arg(long, value_name = "SECS", default_value_t = 120)]
     pub give_up_secs: u64,

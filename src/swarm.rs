@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rand::RngExt;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
@@ -28,6 +29,9 @@ pub struct SwarmOptions {
     /// Bots start evenly spread over this time; zero starts them all at once.
     pub ramp: Duration,
     pub answers: AnswerSpec,
+    /// Each bot answers after a uniformly random delay up to this, like people who take their
+    /// time; zero answers at once.
+    pub answer_within: Duration,
     pub retry: RetryPolicy,
     /// Bot names are this prefix and a number.
     pub name_prefix: String,
@@ -98,6 +102,7 @@ pub async fn run(
         let bot = Bot {
             http: http.clone(),
             answers: options.answers.clone(),
+            answer_within: options.answer_within,
             tally: tally.clone(),
             started,
         };
@@ -153,6 +158,7 @@ fn spread(ramp: Duration, i: usize, n: usize) -> Duration {
 struct Bot {
     http: reqwest::Client,
     answers: AnswerSpec,
+    answer_within: Duration,
     tally: Arc<Tally>,
     started: Instant,
 }
@@ -199,9 +205,20 @@ impl Bot {
                 self.tally.last_join_ms.fetch_max(at, Ordering::Relaxed);
             }
             PlayerEvent::Question { index, options, .. } => {
-                if let Some(option) = self.answers.choose(index, options.len()) {
-                    let _ = commands.send(PlayerCommand::Answer { index, option });
+                let Some(option) = self.answers.choose(index, options.len()) else {
+                    return;
+                };
+                let answer = PlayerCommand::Answer { index, option };
+                if self.answer_within.is_zero() {
+                    let _ = commands.send(answer);
+                    return;
                 }
+                let delay = rand::rng().random_range(Duration::ZERO..=self.answer_within);
+                let commands = commands.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let _ = commands.send(answer);
+                });
             }
             _ => {}
         }
