@@ -129,19 +129,18 @@ pub enum Channel {
 }
 
 impl Channel {
-    /// Parses a channel path; returns `None` for a path outside the `game` namespace.
+    /// Parses a channel path; returns `None` for a path outside the `game` namespace. Game
+    /// codes are case-insensitive and come out upper-case, so `path` of the result is the
+    /// channel's canonical name.
     pub fn parse(path: &str) -> Option<Channel> {
         let rest = path.strip_prefix("/game/")?;
         let segments: Vec<&str> = rest.split('/').collect();
+        let code = |c: &str| c.to_ascii_uppercase();
         match segments.as_slice() {
-            [code, "questions"] if !code.is_empty() => Some(Channel::Questions {
-                code: code.to_string(),
-            }),
-            [code, "answers"] if !code.is_empty() => Some(Channel::Answers {
-                code: code.to_string(),
-            }),
-            [code, "players", id] if !code.is_empty() && !id.is_empty() => Some(Channel::Player {
-                code: code.to_string(),
+            [c, "questions"] if !c.is_empty() => Some(Channel::Questions { code: code(c) }),
+            [c, "answers"] if !c.is_empty() => Some(Channel::Answers { code: code(c) }),
+            [c, "players", id] if !c.is_empty() && !id.is_empty() => Some(Channel::Player {
+                code: code(c),
                 player_id: id.to_string(),
             }),
             _ => None,
@@ -245,6 +244,12 @@ mod tests {
         ] {
             assert_eq!(Channel::parse(path).unwrap().path(), path);
         }
+    }
+
+    #[test]
+    fn codes_canonical_upper_case() {
+        let channel = Channel::parse("/game/k7q2/players/abC").unwrap();
+        assert_eq!(channel.path(), "/game/K7Q2/players/abC");
     }
 
     #[test]

@@ -129,7 +129,8 @@ async fn connect(joined: &JoinResponse) -> Result<(Socket, Vec<ServerMessage>), 
     let config = WebSocketConfig::default()
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0);
-    let connecting = tokio_tungstenite::connect_async_with_config(&url, Some(config), false);
+    // Disable Nagle's algorithm, so an answer is sent at once instead of after a delayed ACK.
+    let connecting = tokio_tungstenite::connect_async_with_config(&url, Some(config), true);
     let (mut socket, _) = tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting)
         .await
         .map_err(|_| {

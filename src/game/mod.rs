@@ -82,9 +82,9 @@ pub enum JoinError {
 /// Why an answer was rejected. None of these is ever scored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnswerError {
-    #[error("question {index} is not open; the open question is {open:?}")]
+    #[error("question {index} is not open; {}", open_question(*.open))]
     NotOpen { index: usize, open: Option<usize> },
-    #[error("the answer arrived {late_ms} ms after question {index} closed")]
+    #[error("the answer arrived {late_ms} ms after the deadline of question {index}")]
     Late { index: usize, late_ms: u64 },
     #[error("option {option} is out of range; question {index} has options 1 to {options}")]
     OutOfRange {
@@ -94,6 +94,13 @@ pub enum AnswerError {
     },
     #[error("question {index} was already answered; only the first answer counts")]
     Duplicate { index: usize },
+}
+
+fn open_question(open: Option<usize>) -> String {
+    match open {
+        Some(index) => format!("question {index} is open"),
+        None => "no question is open".into(),
+    }
 }
 
 impl AnswerError {

@@ -53,14 +53,16 @@ pub enum GameCommand {
         received_at: Instant,
         respond: AnswerResponder,
     },
-    /// Reply with the open question as a serialized question-channel event, if one is open.
-    CurrentQuestion {
-        reply: oneshot::Sender<Option<String>>,
-    },
+    /// Call `respond` with the open question as a serialized question-channel event, or with
+    /// `None` when no question is open.
+    CurrentQuestion { respond: QuestionResponder },
 }
 
 /// Delivers the verdict on an answer to the connection that sent it.
 pub type AnswerResponder = Box<dyn FnOnce(&Result<Answer, AnswerError>) + Send>;
+
+/// Delivers the open question to the connection that subscribed.
+pub type QuestionResponder = Box<dyn FnOnce(Option<String>) + Send>;
 
 /// A player admitted by [`GameCommand::Join`].
 #[derive(Debug, Clone)]
@@ -229,9 +231,7 @@ impl Actor {
                     }
                 }
             }
-            GameCommand::CurrentQuestion { reply } => {
-                let _ = reply.send(self.current_question_event());
-            }
+            GameCommand::CurrentQuestion { respond } => respond(self.current_question_event()),
         }
     }
 

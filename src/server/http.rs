@@ -69,7 +69,8 @@ fn error(status: StatusCode, error_type: &str, message: impl Into<String>) -> Re
 }
 
 /// Admits the request, or returns the 429 response that turns it away. `Retry-After` carries
-/// whole seconds, as HTTP requires; the body carries the exact wait in ms.
+/// whole seconds, as HTTP requires, rounded to the nearest second so that a short wait is `0`
+/// rather than a full second; the body carries the exact wait in ms.
 fn over_rate(state: &AppState) -> Option<Response> {
     let wait = state.admission.check().err()?;
     Metrics::count(&state.metrics.admission_rejected);
@@ -78,10 +79,10 @@ fn over_rate(state: &AppState) -> Option<Response> {
         error: "the host is admitting players at its join rate; retry after the given time".into(),
         retry_after_ms: Some(wait.as_millis().max(1) as u64),
     };
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let seconds = wait.as_secs_f64().round() as u64;
     let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     // A client told to wait should not hold an idle connection (a file descriptor on the host)
     // meanwhile; during a storm that would double the host's descriptors.
     headers.insert(header::CONNECTION, HeaderValue::from_static("close"));

@@ -188,6 +188,11 @@ impl Hub {
         depths
     }
 
+    /// Drops `conn` as a slow consumer: removes its subscriptions and tells it to close.
+    pub fn kick(&self, conn: &Arc<Conn>) {
+        self.drop_slow(conn);
+    }
+
     fn drop_slow(&self, conn: &Arc<Conn>) {
         tracing::warn!(
             conn.id = conn.id,

@@ -14,14 +14,14 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_
 use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite;
 
 use super::AppState;
 use super::hub::{Conn, Outbound};
 use super::metrics::Metrics;
 use super::registry::Session;
-use crate::host::actor::{AnswerResponder, GameCommand, GameHandle};
+use crate::host::actor::{AnswerResponder, GameCommand, GameHandle, QuestionResponder};
 use crate::protocol::{
     AnswerEvent, CONNECTION_TIMEOUT_MS, Channel, ClientMessage, ErrorBody, INIT_TIMEOUT_MS,
     KEEPALIVE_INTERVAL_MS, MAX_FRAME_BYTES, ServerMessage, data_frame,
@@ -32,6 +32,8 @@ use crate::protocol::{
 const READ_BUFFER: usize = 4 * 1024;
 /// Most bytes a connection may have waiting in its write buffer before writes fail.
 const MAX_WRITE_BUFFER: usize = 64 * 1024;
+/// Close reason sent to a connection whose outbound queue overflowed.
+const SLOW_CONSUMER_REASON: &str = "slow consumer: too many undelivered messages";
 /// How long a closing connection may take to flush its queue and close frame.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Most subscriptions one connection may hold.
@@ -190,7 +192,8 @@ async fn read_init(
     }
 }
 
-/// Sends queued frames and keep-alives until the queue closes or the hub drops the connection.
+/// Sends queued frames and keep-alives until the queue closes, a close is queued, or the hub
+/// drops the connection.
 async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
     mut outbound: mpsc::Receiver<Outbound>,
@@ -199,29 +202,39 @@ async fn write_loop(
 ) {
     let mut keepalive = tokio::time::interval(Duration::from_millis(KEEPALIVE_INTERVAL_MS));
     keepalive.reset();
-    loop {
+    let close_with = loop {
         let text = tokio::select! {
             message = outbound.recv() => match message {
                 Some(Outbound::Text(text)) => text,
-                Some(Outbound::Close(code, reason)) => {
-                    let _ = sink.send(close(code, &reason)).await;
-                    break;
-                }
-                None => break,
+                Some(Outbound::Close(code, reason)) => break Some((code, reason)),
+                None => break None,
             },
-            _ = keepalive.tick() => ServerMessage::Ka.to_json().into(),
+            _ = keepalive.tick() => {
+                // The client's WebSocket answers the ping with a pong, which tells the reader
+                // the peer is still there; `ka` tells protocol-level clients the same of us.
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break None;
+                }
+                ServerMessage::Ka.to_json().into()
+            }
             () = conn.kicked.notified() => {
-                let reason = "slow consumer: too many undelivered messages";
-                let _ = sink.send(close(close_code::POLICY, reason)).await;
-                break;
+                break Some((close_code::POLICY, SLOW_CONSUMER_REASON.to_string()));
             }
         };
         if sink.send(Message::Text(text)).await.is_err() {
-            break;
+            break None;
         }
         Metrics::count(&state.metrics.messages_out);
-    }
-    let _ = sink.close().await;
+    };
+
+    // A peer that stopped reading may never take the close frame, so do not wait for it long.
+    let closing = async {
+        if let Some((code, reason)) = close_with {
+            let _ = sink.send(close(code, &reason)).await;
+        }
+        let _ = sink.close().await;
+    };
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, closing).await;
 }
 
 fn close(code: u16, reason: &str) -> Message {
@@ -245,8 +258,18 @@ impl Connection {
     /// Handles frames until the client closes the connection or sends something that ends it;
     /// returns the close frame to answer with.
     async fn read_loop(&mut self, stream: &mut SplitStream<WebSocket>) -> CloseReason {
+        let idle = Duration::from_millis(CONNECTION_TIMEOUT_MS);
         loop {
-            let message = match stream.next().await {
+            // The server pings every keep-alive interval, so a live client sends at least a pong
+            // that often; silence for the whole timeout means the peer is gone.
+            let Ok(next) = tokio::time::timeout(idle, stream.next()).await else {
+                tracing::debug!(conn.id = self.conn.id, "closing idle connection");
+                return CloseReason {
+                    code: close_code::AWAY,
+                    reason: format!("no frame or pong for {} s", idle.as_secs()),
+                };
+            };
+            let message = match next {
                 Some(Ok(message)) => message,
                 Some(Err(e)) => return self.read_error(e),
                 None => return CloseReason::normal(),
@@ -310,30 +333,44 @@ impl Connection {
     }
 
     async fn subscribe(&mut self, id: String, path: String) {
-        if let Err(error) = self.authorize_subscribe(&id, &path) {
-            return self.send(ServerMessage::SubscribeError {
-                id,
-                errors: vec![error],
-            });
-        }
-        self.state.hub.subscribe(&path, &self.conn, &id);
-        self.subscriptions.insert(id.clone(), path.clone());
+        let channel = match self.authorize_subscribe(&id, &path) {
+            Ok(channel) => channel,
+            Err(error) => {
+                return self.send(ServerMessage::SubscribeError {
+                    id,
+                    errors: vec![error],
+                });
+            }
+        };
+        let canonical = channel.path();
+        self.state.hub.subscribe(&canonical, &self.conn, &id);
+        self.subscriptions.insert(id.clone(), canonical.clone());
         self.send(ServerMessage::SubscribeSuccess { id: id.clone() });
 
         // A player who subscribes while a question is open gets it with the time that remains.
-        if matches!(Channel::parse(&path), Some(Channel::Questions { .. })) {
-            let (reply, current) = oneshot::channel();
-            let command = GameCommand::CurrentQuestion { reply };
-            if self.game.commands.send(command).await.is_ok()
-                && let Ok(Some(event)) = current.await
-            {
-                let seq = self.state.hub.seq(&path);
-                self.conn.try_send(data_frame(&id, seq, &event).into());
-            }
+        // The actor queues it itself, so it cannot overtake the question's close.
+        if matches!(channel, Channel::Questions { .. }) {
+            let conn = self.conn.clone();
+            let hub = self.state.hub.clone();
+            let respond: QuestionResponder = Box::new(move |event| {
+                let Some(event) = event else {
+                    return;
+                };
+                let seq = hub.seq(&canonical);
+                if !conn.try_send(data_frame(&id, seq, &event).into()) {
+                    hub.kick(&conn);
+                }
+            });
+            let _ = self
+                .game
+                .commands
+                .send(GameCommand::CurrentQuestion { respond })
+                .await;
         }
     }
 
-    fn authorize_subscribe(&self, id: &str, path: &str) -> Result<(), ErrorBody> {
+    /// Returns the channel `path` names if this player may subscribe to it.
+    fn authorize_subscribe(&self, id: &str, path: &str) -> Result<Channel, ErrorBody> {
         if self.subscriptions.contains_key(id) {
             return Err(ErrorBody::new(
                 "DuplicateSubscription",
@@ -347,15 +384,16 @@ impl Connection {
             ));
         }
         let code = &self.session.code;
-        let allowed = match Channel::parse(path) {
-            Some(Channel::Questions { code: c }) => c == *code,
+        let channel = Channel::parse(path);
+        let allowed = match &channel {
+            Some(Channel::Questions { code: c }) => c == code,
             Some(Channel::Player { code: c, player_id }) => {
-                c == *code && player_id == self.session.player_id
+                c == code && *player_id == self.session.player_id
             }
             Some(Channel::Answers { .. }) | None => false,
         };
-        if allowed {
-            return Ok(());
+        if let (true, Some(channel)) = (allowed, channel) {
+            return Ok(channel);
         }
         Err(ErrorBody::new(
             "Unauthorized",
@@ -420,9 +458,16 @@ impl Connection {
         }
         let event = events.pop().expect("one event");
         let answer: AnswerEvent = serde_json::from_value(event).map_err(|e| {
+            // serde names Rust types ("usize", "struct AnswerEvent"); say it in JSON terms.
+            let detail = e
+                .to_string()
+                .replace("usize", "a non-negative integer")
+                .replace("struct AnswerEvent", "an answer object");
             ErrorBody::new(
                 "InvalidAnswer",
-                format!("invalid answer event: {e}; send {{\"index\": 0, \"option\": 1}}"),
+                format!(
+                    "invalid answer event ({detail}); send {{\"index\": <0-based question index>, \"option\": <1-based option number>}}"
+                ),
             )
         })?;
         if answer.option == 0 {
@@ -438,6 +483,7 @@ impl Connection {
     /// on this connection itself, so the reader never waits for the game.
     async fn submit(&self, id: String, answer: AnswerEvent, received_at: Instant) {
         let conn = self.conn.clone();
+        let hub = self.state.hub.clone();
         let publish_id = id.clone();
         let respond: AnswerResponder = Box::new(move |result| {
             let message = match result {
@@ -450,7 +496,9 @@ impl Connection {
                     errors: vec![ErrorBody::new(e.error_type(), e.to_string())],
                 },
             };
-            conn.try_send(message.to_json().into());
+            if !conn.try_send(message.to_json().into()) {
+                hub.kick(&conn);
+            }
         });
         let command = GameCommand::Answer {
             player: self.session.player,
@@ -467,8 +515,12 @@ impl Connection {
         }
     }
 
+    /// Queues a reply; a full queue means the client stopped reading, so it is dropped as a
+    /// slow consumer rather than left without its reply.
     fn send(&self, message: ServerMessage) {
-        self.conn.try_send(message.to_json().into());
+        if !self.conn.try_send(message.to_json().into()) {
+            self.state.hub.kick(&self.conn);
+        }
     }
 
     fn send_error(&self, error: ErrorBody) {

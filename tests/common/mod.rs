@@ -354,3 +354,20 @@ pub fn error_types(message: &ServerMessage) -> Vec<String> {
 }
 
 pub mod process;
+
+impl RawClient {
+    /// Reads and discards frames until the server's close frame; returns its reason.
+    pub async fn read_until_close(&mut self) -> String {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(30), self.socket.next())
+                .await
+                .expect("a frame within 30 s");
+            match frame {
+                Some(Ok(Message::Close(Some(close)))) => return close.reason.to_string(),
+                Some(Ok(Message::Close(None))) | None => return String::new(),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => panic!("connection failed before its close frame: {e}"),
+            }
+        }
+    }
+}
