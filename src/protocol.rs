@@ -25,8 +25,15 @@ pub const CONNECTION_TIMEOUT_MS: u64 = 60_000;
 pub enum ClientMessage {
     /// The first message: authenticates the connection with the session token from the join.
     ConnectionInit { token: String },
-    /// Subscribe to `channel` under the client-chosen `id`.
-    Subscribe { id: String, channel: String },
+    /// Subscribe to `channel` under the client-chosen `id`. A client coming back after a drop
+    /// sets `since_seq` to the last sequence number it saw on that channel (with the same
+    /// server `epoch`), and the server replays what it missed or sends a snapshot.
+    Subscribe {
+        id: String,
+        channel: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since_seq: Option<u64>,
+    },
     /// End the subscription `id`.
     Unsubscribe { id: String },
     /// Publish `events` to `channel`.
@@ -63,6 +70,9 @@ pub enum ServerMessage {
         connection_timeout_ms: u64,
         player_id: String,
         name: String,
+        /// Identifies this run of the host process. Sequence numbers restart when it changes,
+        /// so a client must not send a `since_seq` from another epoch.
+        epoch: String,
     },
     ConnectionError {
         errors: Vec<ErrorBody>,
@@ -201,6 +211,18 @@ pub enum PlayerChannelEvent {
         rank: u32,
         players: usize,
         streak: u32,
+        sent_at_ms: u64,
+    },
+    /// This player's standing, sent on subscribe when the server cannot replay what the
+    /// client missed (or on a first subscribe after the game started).
+    Snapshot {
+        score: u64,
+        rank: u32,
+        players: usize,
+        streak: u32,
+        correct: u32,
+        /// Index of the open question if this player has already answered it.
+        answered: Option<usize>,
         sent_at_ms: u64,
     },
     /// This player's final standing.

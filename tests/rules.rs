@@ -356,6 +356,7 @@ async fn subscribe_before_init_rejected() {
     let subscribe = ClientMessage::Subscribe {
         id: "q".into(),
         channel: "/game/TEST/questions".into(),
+        since_seq: None,
     };
     send(&mut socket, &subscribe).await;
 

@@ -81,6 +81,7 @@ pub async fn run_with(
     let request = JoinRequest {
         player_id: config.player_id.clone(),
         name: config.name.clone(),
+        token: None,
     };
     let joined = join::join(http, &config.target, &request, config.retry, |notice| {
         let _ = events.send(PlayerEvent::Retrying {
@@ -176,6 +177,7 @@ async fn connect(joined: &JoinResponse) -> Result<(Socket, Vec<ServerMessage>), 
         let subscribe = ClientMessage::Subscribe {
             id: id.to_string(),
             channel: channel.path(),
+            since_seq: None,
         };
         send(&mut socket, &subscribe).await.map_err(failed)?;
     }
@@ -452,6 +454,7 @@ impl Session {
                 });
                 Step::Continue
             }
+            PlayerChannelEvent::Snapshot { .. } => Step::Continue,
             PlayerChannelEvent::Final {
                 rank,
                 score,

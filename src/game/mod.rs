@@ -202,6 +202,11 @@ impl Game {
         self.connected
     }
 
+    /// Reports whether `player` has answered the open or last question.
+    pub fn has_answered(&self, player: PlayerIndex) -> bool {
+        self.answers[player].is_some()
+    }
+
     /// Returns how many answers the open or last question has.
     pub fn answered(&self) -> usize {
         self.answered

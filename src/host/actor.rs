@@ -56,6 +56,11 @@ pub enum GameCommand {
     /// Call `respond` with the open question as a serialized question-channel event, or with
     /// `None` when no question is open.
     CurrentQuestion { respond: QuestionResponder },
+    /// Call `respond` with `player`'s standing as a serialized private-channel `snapshot`.
+    PlayerSnapshot {
+        player: PlayerIndex,
+        respond: EventResponder,
+    },
 }
 
 /// Delivers the verdict on an answer to the connection that sent it.
@@ -63,6 +68,8 @@ pub type AnswerResponder = Box<dyn FnOnce(&Result<Answer, AnswerError>) + Send>;
 
 /// Delivers the open question to the connection that subscribed.
 pub type QuestionResponder = Box<dyn FnOnce(Option<String>) + Send>;
+/// Delivers a serialized event to the connection that asked for it.
+pub type EventResponder = Box<dyn FnOnce(String) + Send>;
 
 /// A player admitted by [`GameCommand::Join`].
 #[derive(Debug, Clone)]
@@ -232,6 +239,7 @@ impl Actor {
                 }
             }
             GameCommand::CurrentQuestion { respond } => respond(self.current_question_event()),
+            GameCommand::PlayerSnapshot { player, respond } => respond(self.snapshot_event(player)),
         }
     }
 
@@ -340,6 +348,26 @@ impl Actor {
             sent_at_ms: unix_ms(),
         };
         Some(serde_json::to_string(&event).expect("events always serialize"))
+    }
+
+    fn snapshot_event(&self, player: PlayerIndex) -> String {
+        let players = self.game.players();
+        let me = &players[player];
+        let rank = 1 + players.iter().filter(|p| p.score > me.score).count() as u32;
+        let answered = match self.game.phase() {
+            Phase::Open { index, .. } => self.game.has_answered(player).then_some(index),
+            _ => None,
+        };
+        let event = PlayerChannelEvent::Snapshot {
+            score: me.score,
+            rank,
+            players: players.len(),
+            streak: me.streak,
+            correct: me.correct,
+            answered,
+            sent_at_ms: unix_ms(),
+        };
+        serde_json::to_string(&event).expect("events always serialize")
     }
 
     fn close_question(&mut self) {

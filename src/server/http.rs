@@ -25,6 +25,10 @@ pub struct JoinRequest {
     /// Client-generated id: 1 to 64 ASCII letters, digits, `-` or `_`.
     pub player_id: String,
     pub name: String,
+    /// The session token of an earlier join with the same `player_id`. With it, a returning
+    /// player gets its session back (200) instead of 409 for a taken id or name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 /// The body of a successful join.

@@ -6,7 +6,7 @@
 //! subscriber whose queue is full is a slow consumer and is dropped (its connection is told to
 //! close), so one stalled reader never delays the others or grows host memory.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -17,6 +17,10 @@ use crate::protocol::data_frame;
 
 /// Capacity of each connection's outbound queue, in messages.
 pub const OUTBOUND_QUEUE: usize = 256;
+/// Events each channel keeps for clients that come back after a drop. A game sends two or three
+/// events per question on each channel, so this covers a drop of about a question; a longer
+/// absence gets a snapshot instead. Kept small because every player has a private channel.
+pub const HISTORY: usize = 4;
 
 /// Identifies a connection for the life of the process.
 pub type ConnId = u64;
@@ -80,6 +84,19 @@ struct ChannelState {
     /// Sequence number of the last event published on this channel.
     seq: u64,
     subscribers: Vec<Subscriber>,
+    /// The last events, oldest first, with their sequence numbers.
+    history: VecDeque<(u64, Arc<str>)>,
+}
+
+/// What a subscription with `since_seq` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Catchup {
+    /// Nothing was missed (or nothing was asked).
+    UpToDate,
+    /// This many missed events were queued before anything newer.
+    Replayed(usize),
+    /// Events were missed that the history no longer has; the caller sends a snapshot.
+    Gap,
 }
 
 struct Subscriber {
@@ -100,16 +117,39 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Subscribes `conn` to `channel` under `subscription`; returns the channel's current
-    /// sequence number.
-    pub fn subscribe(&self, channel: &str, conn: &Arc<Conn>, subscription: &str) -> u64 {
+    /// Subscribes `conn` to `channel` under `subscription`. With `since_seq`, first queues the
+    /// events after it from the channel's history, under the same lock as the subscription so
+    /// that nothing is missed or repeated between replay and live events.
+    pub fn subscribe(
+        &self,
+        channel: &str,
+        conn: &Arc<Conn>,
+        subscription: &str,
+        since_seq: Option<u64>,
+    ) -> Catchup {
         let mut channels = self.channels.lock().expect("hub lock poisoned");
         let state = channels.entry(channel.to_string()).or_default();
+        let catchup = match since_seq {
+            None => Catchup::UpToDate,
+            Some(since) if since >= state.seq => Catchup::UpToDate,
+            Some(since) => {
+                let oldest = state.history.front().map_or(u64::MAX, |(seq, _)| *seq);
+                if oldest > since + 1 {
+                    Catchup::Gap
+                } else {
+                    let missed: Vec<_> = state.history.iter().filter(|(s, _)| *s > since).collect();
+                    for (seq, event) in &missed {
+                        conn.try_send(data_frame(subscription, *seq, event).into());
+                    }
+                    Catchup::Replayed(missed.len())
+                }
+            }
+        };
         state.subscribers.push(Subscriber {
             conn: conn.clone(),
             subscription: Arc::from(subscription),
         });
-        state.seq
+        catchup
     }
 
     /// Ends the subscription `subscription` of `conn`; returns whether it existed.
@@ -142,6 +182,10 @@ impl Hub {
         let state = channels.entry(channel.to_string()).or_default();
         state.seq += 1;
         let seq = state.seq;
+        if state.history.len() == HISTORY {
+            state.history.pop_front();
+        }
+        state.history.push_back((seq, Arc::from(event)));
 
         // One frame per distinct subscription id; clients normally all use the same id.
         let mut frames: HashMap<Arc<str>, Utf8Bytes> = HashMap::new();
@@ -228,8 +272,8 @@ mod tests {
         let hub = Hub::default();
         let (a, mut rx_a) = Conn::new(1);
         let (b, mut rx_b) = Conn::new(2);
-        hub.subscribe("/game/X/questions", &a, "s1");
-        hub.subscribe("/game/X/questions", &b, "s2");
+        hub.subscribe("/game/X/questions", &a, "s1", None);
+        hub.subscribe("/game/X/questions", &b, "s2", None);
         assert_eq!(hub.publish("/game/X/questions", event("{}")), 1);
         assert_eq!(hub.publish("/game/X/questions", event("{}")), 2);
         for (rx, expected) in [(&mut rx_a, "s1"), (&mut rx_b, "s2")] {
@@ -245,7 +289,7 @@ mod tests {
     async fn other_channels_not_delivered() {
         let hub = Hub::default();
         let (a, mut rx) = Conn::new(1);
-        hub.subscribe("/game/X/players/p1", &a, "me");
+        hub.subscribe("/game/X/players/p1", &a, "me", None);
         hub.publish("/game/X/players/p2", event("{}"));
         hub.publish("/game/Y/players/p1", event("{}"));
         assert!(rx.try_recv().is_err());
@@ -256,8 +300,8 @@ mod tests {
         let hub = Hub::default();
         let (slow, _slow_rx) = Conn::new(1);
         let (fast, mut fast_rx) = Conn::new(2);
-        hub.subscribe("/c", &slow, "s");
-        hub.subscribe("/c", &fast, "f");
+        hub.subscribe("/c", &slow, "s", None);
+        hub.subscribe("/c", &fast, "f", None);
         for _ in 0..=OUTBOUND_QUEUE {
             hub.publish("/c", event("{}"));
             while fast_rx.try_recv().is_ok() {}
@@ -273,10 +317,41 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn resubscribe_replays_missed_events() {
+        let hub = Hub::default();
+        for _ in 0..3 {
+            hub.publish("/c", event("{}"));
+        }
+        let (a, mut rx) = Conn::new(1);
+        assert_eq!(hub.subscribe("/c", &a, "s", Some(1)), Catchup::Replayed(2));
+        assert_eq!(parse_data(rx.try_recv().unwrap()), ("s".to_string(), 2));
+        assert_eq!(parse_data(rx.try_recv().unwrap()), ("s".to_string(), 3));
+        hub.publish("/c", event("{}"));
+        assert_eq!(parse_data(rx.try_recv().unwrap()), ("s".to_string(), 4));
+    }
+
+    #[tokio::test]
+    async fn resubscribe_past_history_is_gap() {
+        let hub = Hub::default();
+        for _ in 0..HISTORY + 2 {
+            hub.publish("/c", event("{}"));
+        }
+        let (a, mut rx) = Conn::new(1);
+        assert_eq!(hub.subscribe("/c", &a, "s", Some(1)), Catchup::Gap);
+        assert!(rx.try_recv().is_err(), "a gap replays nothing");
+        let (b, _rx) = Conn::new(2);
+        let latest = (HISTORY + 2) as u64;
+        assert_eq!(
+            hub.subscribe("/c", &b, "s", Some(latest)),
+            Catchup::UpToDate
+        );
+    }
+
+    #[tokio::test]
     async fn unsubscribe_stops_delivery() {
         let hub = Hub::default();
         let (a, mut rx) = Conn::new(1);
-        hub.subscribe("/c", &a, "s");
+        hub.subscribe("/c", &a, "s", None);
         assert!(hub.unsubscribe(1, "s"));
         assert!(!hub.unsubscribe(1, "s"));
         hub.publish("/c", event("{}"));

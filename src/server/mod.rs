@@ -33,6 +33,8 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// Base URL players use, such as `http://192.168.1.20:7878`, without a trailing slash.
     pub public_base: String,
+    /// Random id of this server run, sent in `connection_ack`; sequence numbers restart with it.
+    pub epoch: String,
     next_conn_id: AtomicU64,
     /// Number of open WebSocket connections that completed `connection_init`.
     connections: watch::Sender<usize>,
@@ -47,6 +49,7 @@ impl AppState {
             admission: Admission::new(join_rate),
             metrics: metrics::Metrics::default(),
             public_base: public_base.trim_end_matches('/').to_string(),
+            epoch: format!("{:016x}", rand::random::<u64>()),
             next_conn_id: AtomicU64::new(1),
             connections: watch::channel(0).0,
         }

@@ -18,10 +18,12 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite;
 
 use super::AppState;
-use super::hub::{Conn, Outbound};
+use super::hub::{Catchup, Conn, Outbound};
 use super::metrics::Metrics;
 use super::registry::Session;
-use crate::host::actor::{AnswerResponder, GameCommand, GameHandle, QuestionResponder};
+use crate::host::actor::{
+    AnswerResponder, EventResponder, GameCommand, GameHandle, QuestionResponder,
+};
 use crate::protocol::{
     AnswerEvent, CONNECTION_TIMEOUT_MS, Channel, ClientMessage, ErrorBody, INIT_TIMEOUT_MS,
     KEEPALIVE_INTERVAL_MS, MAX_FRAME_BYTES, ServerMessage, data_frame,
@@ -83,6 +85,7 @@ async fn handle(socket: WebSocket, state: Arc<AppState>) {
         connection_timeout_ms: CONNECTION_TIMEOUT_MS,
         player_id: session.player_id.clone(),
         name: session.name.clone(),
+        epoch: state.epoch.clone(),
     };
     conn.try_send(ack.to_json().into());
     state.connections.send_modify(|n| *n += 1);
@@ -322,7 +325,11 @@ impl Connection {
                 "InvalidMessage",
                 "connection_init was already accepted on this connection",
             )),
-            ClientMessage::Subscribe { id, channel } => self.subscribe(id, channel).await,
+            ClientMessage::Subscribe {
+                id,
+                channel,
+                since_seq,
+            } => self.subscribe(id, channel, since_seq).await,
             ClientMessage::Unsubscribe { id } => self.unsubscribe(id),
             ClientMessage::Publish {
                 id,
@@ -332,7 +339,7 @@ impl Connection {
         }
     }
 
-    async fn subscribe(&mut self, id: String, path: String) {
+    async fn subscribe(&mut self, id: String, path: String, since_seq: Option<u64>) {
         let channel = match self.authorize_subscribe(&id, &path) {
             Ok(channel) => channel,
             Err(error) => {
@@ -343,12 +350,35 @@ impl Connection {
             }
         };
         let canonical = channel.path();
-        self.state.hub.subscribe(&canonical, &self.conn, &id);
-        self.subscriptions.insert(id.clone(), canonical.clone());
         self.send(ServerMessage::SubscribeSuccess { id: id.clone() });
+        let catchup = self
+            .state
+            .hub
+            .subscribe(&canonical, &self.conn, &id, since_seq);
+        self.subscriptions.insert(id.clone(), canonical.clone());
+        if matches!(catchup, Catchup::UpToDate | Catchup::Replayed(_)) && since_seq.is_some() {
+            return;
+        }
 
-        // A player who subscribes while a question is open gets it with the time that remains.
-        // The actor queues it itself, so it cannot overtake the question's close.
+        // A player without a replay gets the current state instead: the open question with the
+        // time that remains, or its own standing. The actor queues these itself, so they cannot
+        // overtake later events such as the question's close.
+        if let Channel::Player { .. } = channel {
+            let conn = self.conn.clone();
+            let hub = self.state.hub.clone();
+            let respond: EventResponder = Box::new(move |event| {
+                let seq = hub.seq(&canonical);
+                if !conn.try_send(data_frame(&id, seq, &event).into()) {
+                    hub.kick(&conn);
+                }
+            });
+            let command = GameCommand::PlayerSnapshot {
+                player: self.session.player,
+                respond,
+            };
+            let _ = self.game.commands.send(command).await;
+            return;
+        }
         if matches!(channel, Channel::Questions { .. }) {
             let conn = self.conn.clone();
             let hub = self.state.hub.clone();

@@ -178,6 +178,7 @@ impl RawClient {
         self.send(&ClientMessage::Subscribe {
             id: id.into(),
             channel: channel.into(),
+            since_seq: None,
         })
         .await;
         self.recv().await
@@ -254,6 +255,9 @@ impl Inbox {
         assert_eq!(reply, ServerMessage::SubscribeSuccess { id: "q".into() });
         let reply = inbox.subscribe("me", &private).await;
         assert_eq!(reply, ServerMessage::SubscribeSuccess { id: "me".into() });
+        // A first subscription to the private channel starts with the player's standing.
+        let snapshot = inbox.event("snapshot").await;
+        assert_eq!(snapshot["score"], 0);
         inbox
     }
 
@@ -303,6 +307,7 @@ impl Inbox {
             .send(&ClientMessage::Subscribe {
                 id: id.into(),
                 channel: channel.into(),
+                since_seq: None,
             })
             .await;
         self.reply(id).await
