@@ -39,6 +39,17 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
         Some(path) => Bank::load(path).map_err(|e| e.to_string())?,
         None => Bank::bundled(),
     };
+    let db = match (&args.db, args.no_db) {
+        (_, true) => None,
+        (Some(path), false) => Some(path.clone()),
+        (None, false) => Some(crate::store::default_path().ok_or(
+            "cannot find a data directory for the database (is HOME set?); pass --db FILE or --no-db",
+        )?),
+    };
+    let resume = args
+        .resume
+        .as_ref()
+        .map(|code| Some(code.clone()).filter(|c| !c.is_empty()));
     let options = HostOptions {
         bank,
         bind: args.bind,
@@ -47,6 +58,8 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
         join_rate: args.join_rate,
         automation,
         results: args.results.clone(),
+        db,
+        resume,
     };
     let mut running = host::start(options).await.map_err(|e| e.to_string())?;
 

@@ -38,15 +38,16 @@ pub const MAX_POINTS: u32 = 100_000;
 pub const BUNDLED_NAME: &str = "questions/default.toml (bundled)";
 const BUNDLED_TEXT: &str = include_str!("../questions/default.toml");
 
-/// A validated question bank.
-#[derive(Debug, Clone, PartialEq)]
+/// A validated question bank. It serializes to JSON for the database's snapshot of the bank a
+/// game was played with.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
 pub struct Bank {
     pub title: String,
     pub questions: Vec<Question>,
 }
 
 /// A validated question. `correct` holds 0-based option indexes, sorted and unique.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
 pub struct Question {
     pub text: String,
     pub options: Vec<String>,

@@ -77,6 +77,22 @@ pub struct HostArgs {
     /// Headless hosts log to stderr.
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+
+    /// SQLite database that keeps games, players, every accepted answer and the results, so a
+    /// game survives a crash. Default: quizcast.db in the quizcast data directory.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_db")]
+    pub db: Option<PathBuf>,
+
+    /// Keep nothing on disk; a crash loses the game.
+    #[arg(long)]
+    pub no_db: bool,
+
+    /// Resume a game after the host stopped or crashed: the game CODE, or without a value the
+    /// most recently played unfinished game in the database. A question that was open is closed
+    /// without penalty (stored answers count, streaks are kept). Players reconnect by
+    /// themselves.
+    #[arg(long, value_name = "CODE", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["no_db", "code", "questions"])]
+    pub resume: Option<String>,
 }
 
 /// Options of `quizcast play`.

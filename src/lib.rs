@@ -31,3 +31,4 @@ pub mod scoring;
 pub mod server;
 pub mod swarm;
 pub mod ui;
+pub mod store;

@@ -14,6 +14,7 @@ use crate::bank::{Bank, Question};
 use crate::host::events::Standing;
 use crate::nickname::{self, NicknameError};
 use crate::scoring;
+use crate::store::{SavedGame, SavedPhase};
 
 pub use standings::rank_players;
 
@@ -175,6 +176,34 @@ impl Game {
             waiting: 0,
             connected: 0,
         }
+    }
+
+    /// Rebuilds a game read back from the database. A question that was open is closed
+    /// without penalty: answers stored before the stop count, and nobody's streak is reset for
+    /// not answering it.
+    pub fn restore(saved: &SavedGame) -> Game {
+        let mut game = Game::new(saved.code.clone(), Arc::new(saved.bank.clone()));
+        for (index, p) in saved.players.iter().enumerate() {
+            game.players.push(Player {
+                id: p.player_id.clone(),
+                name: p.name.clone(),
+                token: p.token.clone(),
+                score: p.score,
+                streak: p.streak,
+                correct: p.correct,
+                connections: 0,
+            });
+            game.answers.push(None);
+            game.by_id.insert(p.player_id.clone(), index);
+            game.by_name.insert(nickname::key(&p.name), index);
+        }
+        game.phase = match saved.phase {
+            SavedPhase::Lobby => Phase::Lobby,
+            SavedPhase::Open { index } | SavedPhase::Closed { index } => Phase::Closed { index },
+        };
+        game.counts = saved.counts.clone();
+        game.answered = saved.answered.len();
+        game
     }
 
     /// Returns the game code.

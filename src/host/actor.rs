@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::sleep_until;
 
-use crate::bank::Bank;
 use crate::game::{Answer, AnswerError, Closed, Game, JoinError, Phase, PlayerIndex};
 use crate::host::events::{HostCommand, HostEvent, QuestionInfo};
 use crate::protocol::{Channel, PlayerChannelEvent, QuestionsEvent, unix_ms};
 use crate::server::hub::Hub;
+use crate::store::{Record, Store, Totals};
 
 /// Answers stamped before the deadline may still be queued when it passes; the actor closes a
 /// question this long after its deadline so that they are scored. Answers stamped after the
@@ -108,21 +108,23 @@ pub struct Automation {
     pub auto_advance: Option<Duration>,
 }
 
-/// Starts a game actor and returns its handle.
+/// Starts a game actor for `game` and returns its handle.
 pub fn spawn(
-    code: String,
-    bank: Arc<Bank>,
+    game: Game,
     hub: Arc<Hub>,
+    store: Store,
     automation: Automation,
     host_commands: mpsc::UnboundedReceiver<HostCommand>,
     events: mpsc::UnboundedSender<HostEvent>,
 ) -> (GameHandle, tokio::task::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
-    let game = Game::new(code.clone(), bank.clone());
+    let code = game.code().to_string();
+    let title = game.bank().title.clone();
     let (status_tx, status_rx) = watch::channel(status_of(&game));
     let actor = Actor {
         game,
         hub,
+        store,
         automation,
         events,
         status: status_tx,
@@ -132,7 +134,7 @@ pub fn spawn(
     let task = tokio::spawn(actor.run(rx, host_commands));
     let handle = GameHandle {
         code,
-        title: bank.title.clone(),
+        title,
         commands: tx,
         status: status_rx,
     };
@@ -142,6 +144,9 @@ pub fn spawn(
 struct Actor {
     game: Game,
     hub: Arc<Hub>,
+    /// Every message to players goes out through the store, after what it depends on is
+    /// committed.
+    store: Store,
     automation: Automation,
     events: mpsc::UnboundedSender<HostEvent>,
     status: watch::Sender<GameStatus>,
@@ -208,10 +213,19 @@ impl Actor {
                 name,
                 token,
                 reply,
-            } => {
-                let result = self.join(player_id, name, token);
-                let _ = reply.send(result);
-            }
+            } => match self.join(player_id, name, token) {
+                // The player gets its token only once it is stored, so a host restart
+                // cannot forget an admitted player.
+                Ok((joined, record)) => self.store.write(
+                    Some(record),
+                    Some(Box::new(move || {
+                        let _ = reply.send(Ok(joined));
+                    })),
+                ),
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                }
+            },
             GameCommand::Connect { player } => {
                 self.game.connect(player);
                 self.maybe_auto_start();
@@ -230,16 +244,27 @@ impl Actor {
                 respond,
             } => {
                 let result = self.game.answer(player, index, option, received_at);
-                respond(&result);
-                if result.is_ok() {
+                let record = result.as_ref().ok().map(|answer| self.answer_record(player, index, answer));
+                let accepted = result.is_ok();
+                // The acknowledgement waits for the answer's commit: an acknowledged answer is
+                // stored.
+                self.store
+                    .write(record, Some(Box::new(move || respond(&result))));
+                if accepted {
                     self.live_dirty = true;
                     if self.game.everyone_answered() {
                         self.close_question();
                     }
                 }
             }
-            GameCommand::CurrentQuestion { respond } => respond(self.current_question_event()),
-            GameCommand::PlayerSnapshot { player, respond } => respond(self.snapshot_event(player)),
+            GameCommand::CurrentQuestion { respond } => {
+                let event = self.current_question_event();
+                self.store.write(None, Some(Box::new(move || respond(event))));
+            }
+            GameCommand::PlayerSnapshot { player, respond } => {
+                let event = self.snapshot_event(player);
+                self.store.write(None, Some(Box::new(move || respond(event))));
+            }
         }
     }
 
@@ -256,19 +281,58 @@ impl Actor {
         player_id: String,
         name: String,
         token: String,
-    ) -> Result<Joined, JoinError> {
-        let player = self.game.join(&player_id, &name, token)?;
+    ) -> Result<(Joined, Record), JoinError> {
+        let player = self.game.join(&player_id, &name, token.clone())?;
         let name = self.game.players()[player].name.clone();
+        let record = Record::Player {
+            code: self.game.code().to_string(),
+            player_id: player_id.clone(),
+            name: name.clone(),
+            token,
+            position: player,
+        };
         tracing::info!(game.code = self.game.code(), player.id = %player_id, player.name = %name, "player joined");
         self.emit(HostEvent::PlayerJoined {
             name: name.clone(),
             players: self.game.players().len(),
         });
-        Ok(Joined {
+        let joined = Joined {
             player,
             player_id,
             name,
-        })
+        };
+        Ok((joined, record))
+    }
+
+    fn answer_record(&self, player: PlayerIndex, index: usize, answer: &Answer) -> Record {
+        let p = &self.game.players()[player];
+        Record::Answer {
+            code: self.game.code().to_string(),
+            index,
+            player_id: p.id.clone(),
+            option: answer.option,
+            elapsed_ms: answer.elapsed.as_millis() as u64,
+            correct: answer.correct,
+            points: answer.points,
+            totals: Totals {
+                score: p.score,
+                streak: p.streak,
+                correct: p.correct,
+            },
+        }
+    }
+
+    /// Publishes `messages` (channel, event) in order once `record` is committed.
+    fn publish_after(&self, record: Option<Record>, messages: Vec<(String, String)>) {
+        let hub = self.hub.clone();
+        self.store.write(
+            record,
+            Some(Box::new(move || {
+                for (channel, event) in &messages {
+                    hub.publish(channel, event);
+                }
+            })),
+        );
     }
 
     fn maybe_auto_start(&mut self) {
@@ -304,7 +368,11 @@ impl Actor {
         let event = self
             .current_question_event()
             .expect("a question was just opened");
-        self.hub.publish(&self.channel_questions(), &event);
+        let record = Record::Opened {
+            code: self.game.code().to_string(),
+            index,
+        };
+        self.publish_after(Some(record), vec![(self.channel_questions(), event)]);
 
         let Phase::Open { deadline, .. } = self.game.phase() else {
             unreachable!("open_next opens a question");
@@ -381,8 +449,19 @@ impl Actor {
             "question closed"
         );
         self.live_dirty = false;
-        self.publish_closed(&closed);
-        self.publish_results(&closed);
+        let record = Record::Closed {
+            code: self.game.code().to_string(),
+            index: closed.index,
+            streaks: self
+                .game
+                .players()
+                .iter()
+                .map(|p| (p.id.clone(), p.streak))
+                .collect(),
+        };
+        let mut messages = vec![self.closed_message(&closed)];
+        messages.extend(self.result_messages(&closed));
+        self.publish_after(Some(record), messages);
         self.emit(HostEvent::QuestionClosed {
             index: closed.index,
             correct: closed.correct.clone(),
@@ -396,7 +475,7 @@ impl Actor {
         }
     }
 
-    fn publish_closed(&self, closed: &Closed) {
+    fn closed_message(&self, closed: &Closed) -> (String, String) {
         let event = QuestionsEvent::QuestionClosed {
             index: closed.index,
             correct: closed.correct.iter().map(|c| c + 1).collect(),
@@ -404,13 +483,14 @@ impl Actor {
             sent_at_ms: unix_ms(),
         };
         let json = serde_json::to_string(&event).expect("events always serialize");
-        self.hub.publish(&self.channel_questions(), &json);
+        (self.channel_questions(), json)
     }
 
-    /// Sends every player its own result on its private channel.
-    fn publish_results(&self, closed: &Closed) {
+    /// Returns every player's own result, for its private channel.
+    fn result_messages(&self, closed: &Closed) -> Vec<(String, String)> {
         let players = self.game.players();
         let sent_at_ms = unix_ms();
+        let mut messages = Vec::with_capacity(closed.results.len());
         for result in &closed.results {
             let player = &players[result.player];
             let event = PlayerChannelEvent::Result {
@@ -425,8 +505,9 @@ impl Actor {
                 sent_at_ms,
             };
             let json = serde_json::to_string(&event).expect("events always serialize");
-            self.hub.publish(&self.channel_player(&player.id), &json);
+            messages.push((self.channel_player(&player.id), json));
         }
+        messages
     }
 
     fn finish(&mut self) {
@@ -434,6 +515,7 @@ impl Actor {
         let players = self.game.players();
         let ranks = crate::game::rank_players(players);
         let sent_at_ms = unix_ms();
+        let mut messages = Vec::with_capacity(players.len() + 1);
         for (i, player) in players.iter().enumerate() {
             let event = PlayerChannelEvent::Final {
                 rank: ranks[i],
@@ -443,14 +525,23 @@ impl Actor {
                 sent_at_ms,
             };
             let json = serde_json::to_string(&event).expect("events always serialize");
-            self.hub.publish(&self.channel_player(&player.id), &json);
+            messages.push((self.channel_player(&player.id), json));
         }
         let event = QuestionsEvent::GameOver {
             players: players.len(),
             sent_at_ms,
         };
         let json = serde_json::to_string(&event).expect("events always serialize");
-        self.hub.publish(&self.channel_questions(), &json);
+        messages.push((self.channel_questions(), json));
+        let record = Record::Finished {
+            code: self.game.code().to_string(),
+            results: players
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.id.clone(), ranks[i], p.name.clone(), p.score, p.correct))
+                .collect(),
+        };
+        self.publish_after(Some(record), messages);
         tracing::info!(
             game.code = self.game.code(),
             players = players.len(),

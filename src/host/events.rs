@@ -70,6 +70,8 @@ pub enum HostEvent {
     },
     /// The game ended; `results` holds every player, best first.
     GameOver { results: Vec<Standing> },
+    /// The database could not store something; the game goes on.
+    StoreError { message: String },
 }
 
 /// What the host's front end asks the game to do.

@@ -44,6 +44,7 @@ pub fn render(event: &HostEvent) -> Option<serde_json::Value> {
             ]));
         }
         HostEvent::GameOver { results } => json!({"event": "game_over", "results": results}),
+        HostEvent::StoreError { message } => json!({"event": "store_error", "message": message}),
         HostEvent::AnswerReceived { .. } | HostEvent::Leaderboard { .. } => return None,
     };
     Some(line)

@@ -21,7 +21,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::bank::Bank;
+use crate::game::Game;
+use crate::server::registry::Session;
 use crate::server::{self, AppState, hub::Hub};
+use crate::store::{self, Record, SavedGame, SavedPhase, Store, StoreError};
 use actor::Automation;
 use events::{HostCommand, HostEvent, Standing};
 
@@ -44,6 +47,11 @@ pub struct HostOptions {
     pub automation: Automation,
     /// File the final results are written to as JSON.
     pub results: Option<PathBuf>,
+    /// SQLite database that keeps the game; `None` keeps nothing.
+    pub db: Option<PathBuf>,
+    /// Resume a game from `db` instead of starting one: `Some(None)` for the most recent
+    /// unfinished game, `Some(Some(code))` for that game.
+    pub resume: Option<Option<String>>,
 }
 
 /// Why the host could not start.
@@ -60,6 +68,10 @@ pub enum HostError {
         "invalid --public-url {url:?}: {why}; give scheme, host and port, like http://quiz.example.org:8080"
     )]
     PublicUrl { url: String, why: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("--resume needs the database the game was hosted with; pass --db FILE")]
+    ResumeNeedsDb,
 }
 
 /// A host whose server and game are running.
@@ -98,12 +110,11 @@ impl RunningHost {
     }
 }
 
-/// Binds the listener and starts the server and the game.
+/// Binds the listener and starts the server and the game (a new one, or one resumed from the
+/// database).
 pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
-    let code = match &options.code {
-        Some(code) => check_code(code)?,
-        None => new_code(),
-    };
+    let (game, saved) = prepare_game(&options)?;
+    let code = game.code().to_string();
     let listener = listen(options.bind).map_err(|source| HostError::Bind {
         addr: options.bind,
         source,
@@ -121,11 +132,25 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
     let state = Arc::new(AppState::new(public_base, options.join_rate, hub.clone()));
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (actor_events_tx, actor_events_rx) = mpsc::unbounded_channel();
-    let bank = Arc::new(options.bank);
+    let store = open_store(&options, &game, saved.as_ref(), actor_events_tx.clone())?;
+    for player in game.players().iter().enumerate() {
+        let (index, player) = player;
+        state.registry.add_session(
+            player.token.clone(),
+            Session {
+                code: code.clone(),
+                player: index,
+                player_id: player.id.clone(),
+                name: player.name.clone(),
+            },
+        );
+    }
+    let bank = game.bank().clone();
+    let resumed = saved.is_some().then(|| resumed_event(&game, saved.as_ref()));
     let (handle, actor) = actor::spawn(
-        code.clone(),
-        bank.clone(),
+        game,
         hub,
+        store,
         options.automation,
         commands_rx,
         actor_events_tx.clone(),
@@ -139,6 +164,9 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
         title: bank.title.clone(),
         questions: bank.questions.len(),
     });
+    if let Some(Some(event)) = resumed {
+        let _ = actor_events_tx.send(event);
+    }
     drop(actor_events_tx);
     let events = tee_results(actor_events_rx, options.results);
 
@@ -157,6 +185,94 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
         shutdown: Some(shutdown_tx),
         server,
         actor,
+    })
+}
+
+/// Builds the game: new, or read back from the database for `--resume`.
+fn prepare_game(options: &HostOptions) -> Result<(Game, Option<SavedGame>), HostError> {
+    let Some(resume) = &options.resume else {
+        let code = match &options.code {
+            Some(code) => check_code(code)?,
+            None => new_code(),
+        };
+        if let Some(db) = &options.db {
+            store::check_new_code(db, &code)?;
+        }
+        return Ok((Game::new(code, Arc::new(options.bank.clone())), None));
+    };
+    let db = options.db.as_ref().ok_or(HostError::ResumeNeedsDb)?;
+    let saved = store::load(db, resume.as_deref())?;
+    let game = Game::restore(&saved);
+    tracing::info!(
+        game.code = %saved.code,
+        players = saved.players.len(),
+        phase = ?saved.phase,
+        "resuming game from the database"
+    );
+    Ok((game, Some(saved)))
+}
+
+/// Opens the database (when one is configured) and records the new game, or the close of the
+/// question a resumed game had open.
+fn open_store(
+    options: &HostOptions,
+    game: &Game,
+    saved: Option<&SavedGame>,
+    events: mpsc::UnboundedSender<HostEvent>,
+) -> Result<Store, HostError> {
+    let Some(db) = &options.db else {
+        return Ok(Store::disabled());
+    };
+    let store = Store::open(db, move |message| {
+        let _ = events.send(HostEvent::StoreError { message });
+    })?;
+    let code = game.code().to_string();
+    match saved {
+        None => {
+            let bank_json = serde_json::to_string(&**game.bank()).expect("banks always serialize");
+            let record = Record::Game {
+                code,
+                title: game.bank().title.clone(),
+                bank_json,
+            };
+            store.write(Some(record), None);
+        }
+        Some(SavedGame {
+            phase: SavedPhase::Open { index },
+            ..
+        }) => {
+            // The open question is closed without penalty: streaks stay as they were.
+            let streaks = game
+                .players()
+                .iter()
+                .map(|p| (p.id.clone(), p.streak))
+                .collect();
+            let record = Record::Closed {
+                code,
+                index: *index,
+                streaks,
+            };
+            store.write(Some(record), None);
+        }
+        Some(_) => {}
+    }
+    Ok(store)
+}
+
+/// Returns the event that shows a resumed game's last question on the host's screen.
+fn resumed_event(game: &Game, saved: Option<&SavedGame>) -> Option<HostEvent> {
+    let saved = saved?;
+    let index = match saved.phase {
+        SavedPhase::Lobby => return None,
+        SavedPhase::Open { index } | SavedPhase::Closed { index } => index,
+    };
+    Some(HostEvent::QuestionClosed {
+        index,
+        correct: game.question(index).correct.clone(),
+        counts: saved.counts.clone(),
+        answered: saved.answered.len(),
+        top: game.top(actor::TOP),
+        more: index + 1 < game.bank().questions.len(),
     })
 }
 

@@ -148,6 +148,23 @@ pub async fn join_game(
         return error(StatusCode::BAD_REQUEST, "InvalidPlayerId", message);
     }
 
+    // A returning player with its token gets its own session back, whatever name it sends.
+    if let Some(token) = &request.token
+        && let Some(session) = state.registry.session(token)
+        && session.player_id == request.player_id
+        && session.code == game.code
+    {
+        let response = JoinResponse {
+            player_id: session.player_id,
+            name: session.name,
+            code: game.code,
+            title: game.title,
+            token: token.clone(),
+            ws_url: state.ws_url(),
+        };
+        return (StatusCode::OK, [(header::CONNECTION, "close")], Json(response)).into_response();
+    }
+
     let token = new_token();
     let (reply, answer) = oneshot::channel();
     let command = GameCommand::Join {

@@ -43,6 +43,8 @@ pub async fn start_host(bank: Bank, join_rate: u32, automation: Automation) -> R
         join_rate: NonZeroU32::new(join_rate).unwrap(),
         automation,
         results: None,
+        db: None,
+        resume: None,
     })
     .await
     .expect("host starts")

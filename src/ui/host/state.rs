@@ -30,6 +30,8 @@ pub struct HostState {
     pub top: Vec<Standing>,
     /// Whether the "quit the running game?" question is shown.
     pub confirming_quit: bool,
+    /// The latest database failure, shown in red over the header until the game ends.
+    pub store_error: Option<String>,
     /// The last command sent with Enter and when, for the repeat guard.
     last_sent: Option<(HostCommand, Instant)>,
 }
@@ -111,6 +113,7 @@ impl HostState {
     /// Updates the state with one event from the game.
     pub fn apply(&mut self, event: HostEvent) {
         match event {
+            HostEvent::StoreError { message } => self.store_error = Some(message),
             HostEvent::Listening {
                 join_url,
                 code,

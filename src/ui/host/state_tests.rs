@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::state::{HostAction, HostState, MAX_RECENT_NAMES, Phase};
+use super::view::HostView;
 use crate::host::events::{HostCommand, HostEvent, QuestionInfo, Standing};
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -219,4 +220,26 @@ fn game_over_keeps_top_five_and_count() {
     assert_eq!(podium.top.len(), 5);
     assert_eq!(podium.players, 8);
     assert!(!state.game_running());
+}
+
+#[test]
+fn store_error_shown_until_replaced() {
+    let mut state = HostState::default();
+    state.apply(HostEvent::StoreError {
+        message: "NOT SAVED: disk full".into(),
+    });
+    assert_eq!(state.store_error.as_deref(), Some("NOT SAVED: disk full"));
+    let area = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    ratatui::widgets::Widget::render(
+        HostView {
+            state: &state,
+            now: std::time::Instant::now(),
+        },
+        area,
+        &mut buf,
+    );
+    let header: String = (0..80).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+    assert!(header.contains("NOT SAVED: disk full"), "{header}");
+    assert_eq!(buf[(1, 0)].bg, ratatui::style::Color::Red);
 }

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
@@ -56,10 +56,26 @@ impl Widget for HostView<'_> {
             .render(area, buf),
             Phase::Podium(podium) => PodiumView { podium, title }.render(area, buf),
         }
+        if let Some(message) = &state.store_error {
+            render_store_error(message, area, buf);
+        }
         if state.confirming_quit {
             render_quit_question(area, buf);
         }
     }
+}
+
+/// Draws a database failure over the header row, white on red, so it cannot be missed.
+fn render_store_error(message: &str, area: Rect, buf: &mut Buffer) {
+    let row = Rect { height: 1, ..area };
+    let style = Style::new()
+        .fg(Color::White)
+        .bg(Color::Red)
+        .add_modifier(Modifier::BOLD);
+    Clear.render(row, buf);
+    Paragraph::new(Line::from(format!(" ⚠ {message}")))
+        .style(style)
+        .render(row, buf);
 }
 
 /// Draws the "quit the running game?" box in the middle of `area`.
