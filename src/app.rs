@@ -10,7 +10,9 @@ use crate::bank::Bank;
 use crate::cli::{HostArgs, PlayArgs, SwarmArgs};
 use crate::client::events::{PlayerCommand, PlayerEvent};
 use crate::client::join::{JoinTarget, RetryPolicy};
-use crate::client::session::{self, SessionConfig};
+use crate::client::memory::StateFile;
+use crate::client::reconnect::ReconnectPolicy;
+use crate::client::session::{self, SessionConfig, SessionOptions};
 use crate::client::{self, ClientError, answers::AnswerSpec};
 use crate::host::actor::Automation;
 use crate::host::events::HostEvent;
@@ -89,33 +91,50 @@ pub async fn play(args: PlayArgs) -> Result<(), String> {
         give_up_after: Duration::from_secs(args.give_up_secs),
         ..RetryPolicy::default()
     };
+    let options = play_options(&args);
+    // A player coming back to a game keeps its id, and its name needs no prompt.
+    let remembered = options
+        .state_file
+        .as_ref()
+        .and_then(|file| file.get(&StateFile::key(&target)))
+        .filter(|saved| args.id.as_ref().is_none_or(|id| *id == saved.player_id));
+    let player_id = args
+        .id
+        .clone()
+        .or_else(|| remembered.as_ref().map(|saved| saved.player_id.clone()))
+        .unwrap_or_else(client::new_player_id);
+    let name = args
+        .name
+        .clone()
+        .or_else(|| remembered.as_ref().map(|saved| saved.name.clone()));
     let make_config = |name: String| SessionConfig {
         target: target.clone(),
         name,
-        player_id: client::new_player_id(),
+        player_id: player_id.clone(),
         retry,
         probe: None,
     };
 
     if args.headless {
-        let name = args
-            .name
-            .clone()
-            .ok_or("--headless needs --name NAME, because no one can type a nickname")?;
+        let name =
+            name.ok_or("--headless needs --name NAME, because no one can type a nickname")?;
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (commands_tx, commands_rx) = mpsc::unbounded_channel();
         let spec = args.answers.clone().unwrap_or(AnswerSpec::List(Vec::new()));
         let delay = Duration::from_millis(args.answer_delay_ms);
         let printer = tokio::spawn(client::headless::run(events_rx, commands_tx, spec, delay));
-        let result = session::run(make_config(name), events_tx, commands_rx).await;
+        let http = session::http_client().map_err(|e| e.to_string())?;
+        let result =
+            session::run_with_options(&http, make_config(name), options, events_tx, commands_rx)
+                .await;
         let _ = printer.await;
         return result.map(|_| ()).map_err(|e| e.to_string());
     }
 
     let spec = args.answers.clone();
     let delay = Duration::from_millis(args.answer_delay_ms);
-    let outcome = ui::player::run(args.name.clone(), move |name| {
-        start_session(make_config(name), spec, delay)
+    let outcome = ui::player::run(name, move |name| {
+        start_session(make_config(name), options, spec, delay)
     })
     .await
     .map_err(|e| format!("terminal error: {e}"))?;
@@ -125,10 +144,35 @@ pub async fn play(args: PlayArgs) -> Result<(), String> {
     }
 }
 
+/// Returns the reconnect policy and session memory `quizcast play` runs with.
+fn play_options(args: &PlayArgs) -> SessionOptions {
+    let state_file = match &args.state_file {
+        Some(path) => Some(StateFile::new(path)),
+        None => {
+            let path = StateFile::default_path();
+            if path.is_none() {
+                tracing::warn!(
+                    "no data directory (is HOME set?), so this session is not remembered; pass --state-file FILE"
+                );
+            }
+            path.map(StateFile::new)
+        }
+    };
+    SessionOptions {
+        reconnect: ReconnectPolicy {
+            give_up_after: Duration::from_secs(args.reconnect_secs),
+            ..ReconnectPolicy::default()
+        },
+        state_file,
+        keep_player_id: args.id.is_some(),
+    }
+}
+
 /// Starts a player session for the terminal UI. With an answer script, the session answers by
 /// itself as a headless player would, and the UI only shows the game.
 fn start_session(
     config: SessionConfig,
+    options: SessionOptions,
     spec: Option<AnswerSpec>,
     delay: Duration,
 ) -> ui::player::PlayerChannels {
@@ -155,7 +199,8 @@ fn start_session(
         }
     });
     let done = tokio::spawn(async move {
-        session::run(config, events_tx, commands_rx)
+        let http = session::http_client().map_err(|e| e.to_string())?;
+        session::run_with_options(&http, config, options, events_tx, commands_rx)
             .await
             .map(|_| ())
             .map_err(|e: ClientError| e.to_string())

@@ -127,6 +127,22 @@ pub struct PlayArgs {
     /// Headless players log to stderr.
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+
+    /// After the connection to the host drops, keep trying to reconnect for this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub reconnect_secs: u64,
+
+    /// File that remembers the player id and session token per join URL, so running the same
+    /// command again comes back as the same player. Default: sessions.json in the quizcast
+    /// data directory.
+    #[arg(long, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+
+    /// Player id to join with: 1 to 64 ASCII letters, digits, '-' or '_'. Default: the id
+    /// remembered for this join URL, or a new random one. A remembered session of another id is
+    /// not used.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
 }
 
 /// Options of `quizcast swarm`.

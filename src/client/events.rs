@@ -57,6 +57,21 @@ pub enum PlayerEvent {
         players: usize,
         streak: u32,
     },
+    /// The connection to the host dropped and the session waits `wait` before reconnect
+    /// attempt number `attempt` (1 for the first).
+    Reconnecting { attempt: u32, wait: Duration },
+    /// The session reconnected and resubscribed; events missed while away follow.
+    Reconnected,
+    /// This player's standing, sent by the host when a subscription cannot replay what was
+    /// missed or starts after the game started.
+    Standing {
+        score: u64,
+        rank: u32,
+        players: usize,
+        streak: u32,
+        /// Index of the open question if the host already has this player's answer to it.
+        answered: Option<usize>,
+    },
     /// The game ended.
     GameOver {
         rank: u32,

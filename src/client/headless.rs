@@ -62,6 +62,20 @@ pub fn render(event: &PlayerEvent) -> serde_json::Value {
             "event": "result", "index": index, "correct": correct, "points": points,
             "score": score, "rank": rank, "players": players, "streak": streak
         }),
+        PlayerEvent::Reconnecting { attempt, wait } => {
+            json!({"event": "reconnecting", "attempt": attempt, "wait_ms": wait.as_millis() as u64})
+        }
+        PlayerEvent::Reconnected => json!({"event": "reconnected"}),
+        PlayerEvent::Standing {
+            score,
+            rank,
+            players,
+            streak,
+            answered,
+        } => json!({
+            "event": "standing", "score": score, "rank": rank, "players": players,
+            "streak": streak, "answered": answered
+        }),
         PlayerEvent::GameOver {
             rank,
             score,

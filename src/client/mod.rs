@@ -1,10 +1,13 @@
 //! The player role: join, play over one WebSocket, and report to a front end.
 
 pub mod answers;
+mod connection;
 pub mod events;
 pub mod headless;
 pub mod join;
+pub mod memory;
 pub mod probe;
+pub mod reconnect;
 pub mod session;
 
 use std::time::Duration;
@@ -33,6 +36,19 @@ pub enum ClientError {
     Connect { url: String, why: String },
     #[error("lost the connection to the host: {0}")]
     ConnectionLost(String),
+    #[error(
+        "the host no longer accepts this player's session ({0}); it may have restarted without --resume; run quizcast play with the join URL again to join"
+    )]
+    SessionRejected(String),
+    #[error(
+        "lost the connection to the host and could not reconnect within {:.0} s ({attempts} attempts): {last}; check that the host is running, then run quizcast play again to rejoin",
+        after.as_secs_f64()
+    )]
+    ReconnectGaveUp {
+        after: Duration,
+        attempts: u32,
+        last: String,
+    },
     #[error("unexpected message from the host: {0}")]
     Protocol(String),
 }

@@ -1,33 +1,35 @@
-//! A player's game session: join, open the WebSocket, subscribe, then turn frames into
-//! [`PlayerEvent`]s and [`PlayerCommand`]s into answers until the game ends.
+//! A player's game session: join (or come back to a remembered session), open the WebSocket,
+//! subscribe, then turn frames into [`PlayerEvent`]s and [`PlayerCommand`]s into answers until
+//! the game ends.
+//!
+//! When the connection drops before the game is over, the session reconnects by itself with
+//! the same token (see [`ReconnectPolicy`]). If the host's epoch is unchanged, it resubscribes
+//! from the last sequence number seen on each channel and the host replays what was missed;
+//! otherwise the host restarted, sequence numbers restarted with it, and the session
+//! resubscribes from scratch and gets the open question and its standing instead.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
+use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::ClientError;
+use super::connection::{
+    self, OpenError, Opened, PRIVATE_SUBSCRIPTION, QUESTIONS_SUBSCRIPTION, Socket,
+};
 use super::events::{PlayerCommand, PlayerEvent};
 use super::join::{self, JoinTarget, RetryPolicy};
+use super::memory::{SavedSession, StateFile};
 use super::probe::Probe;
+use super::reconnect::{Backoff, ReconnectPolicy};
 use crate::protocol::{
     AnswerEvent, CONNECTION_TIMEOUT_MS, Channel, ClientMessage, PlayerChannelEvent, QuestionsEvent,
     ServerMessage, unix_ms,
 };
 use crate::server::http::{JoinRequest, JoinResponse};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-const QUESTIONS_SUBSCRIPTION: &str = "questions";
-const PRIVATE_SUBSCRIPTION: &str = "me";
-/// How long the client waits for `connection_ack` and `subscribe_success`.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a player session needs.
 #[derive(Debug, Clone)]
@@ -38,6 +40,18 @@ pub struct SessionConfig {
     pub retry: RetryPolicy,
     /// Where to record latencies and losses, for load reports.
     pub probe: Option<Arc<Probe>>,
+}
+
+/// How a session reconnects and what it remembers between runs.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    pub reconnect: ReconnectPolicy,
+    /// Session memory. With it, a session on a join URL joined before comes back as the same
+    /// player, and a finished game's entry is removed.
+    pub state_file: Option<StateFile>,
+    /// Whether `SessionConfig::player_id` was chosen by the user. A remembered session of
+    /// another player id is then not used.
+    pub keep_player_id: bool,
 }
 
 /// What a finished session observed, for checks and load reports.
@@ -71,176 +85,175 @@ pub fn http_client() -> Result<reqwest::Client, ClientError> {
         .map_err(|e| ClientError::Protocol(format!("cannot build the HTTP client: {e}")))
 }
 
-/// Runs a whole session joining through `http`, which many sessions may share.
+/// Runs a whole session joining through `http`, which many sessions may share, with the
+/// default reconnect policy and no session memory.
 pub async fn run_with(
     http: &reqwest::Client,
     config: SessionConfig,
     events: mpsc::UnboundedSender<PlayerEvent>,
     commands: mpsc::UnboundedReceiver<PlayerCommand>,
 ) -> Result<SessionSummary, ClientError> {
-    let request = JoinRequest {
-        player_id: config.player_id.clone(),
-        name: config.name.clone(),
-        token: None,
+    run_with_options(http, config, SessionOptions::default(), events, commands).await
+}
+
+/// Runs a whole session joining through `http` with `options`.
+pub async fn run_with_options(
+    http: &reqwest::Client,
+    config: SessionConfig,
+    options: SessionOptions,
+    events: mpsc::UnboundedSender<PlayerEvent>,
+    commands: mpsc::UnboundedReceiver<PlayerCommand>,
+) -> Result<SessionSummary, ClientError> {
+    let key = StateFile::key(&config.target);
+    let (joined, opened) = admit(http, &config, &options, &key, &events).await?;
+    if let Some(file) = &options.state_file {
+        file.put(&key, SavedSession::from_join(&joined));
+    }
+    let connect_failed = |why: String| ClientError::Connect {
+        url: joined.ws_url.clone(),
+        why,
     };
-    let joined = join::join(http, &config.target, &request, config.retry, |notice| {
+    let mut opened = match opened {
+        Some(opened) => opened,
+        None => connection::open(&joined.ws_url, &joined.token)
+            .await
+            .map_err(|e| match e {
+                OpenError::Unauthorized(why) | OpenError::Failed(why) => connect_failed(why),
+            })?,
+    };
+    let early = connection::subscribe(
+        &mut opened.socket,
+        &joined.code,
+        &joined.player_id,
+        [None, None],
+    )
+    .await
+    .map_err(connect_failed)?;
+
+    let _ = events.send(PlayerEvent::Joined {
+        name: opened.name.clone(),
+        player_id: opened.player_id.clone(),
+        title: joined.title.clone(),
+        code: joined.code.clone(),
+    });
+    let mut session = Session {
+        socket: opened.socket,
+        epoch: opened.epoch,
+        joined,
+        events,
+        commands,
+        commands_open: true,
+        pending: HashMap::new(),
+        answered: HashSet::new(),
+        queued: VecDeque::new(),
+        last_question: None,
+        open_question: None,
+        last_seq: HashMap::new(),
+        replaying: false,
+        lost: 0,
+        probe: config.probe,
+        reconnect: options.reconnect,
+    };
+    let mut result = session.handle_early(early, false);
+    if let Ok(None) = result {
+        result = session.play().await.map(Some);
+    }
+    match result {
+        Ok(Some(summary)) => {
+            if let Some(file) = &options.state_file {
+                file.remove(&key);
+            }
+            Ok(summary)
+        }
+        Ok(None) => unreachable!("play returns only when the game is over"),
+        Err(e) => Err(e),
+    }
+}
+
+/// Gets a session for `config`: the remembered one if the host still accepts its token (with
+/// the WebSocket already open), else a join with the remembered id and token, else a fresh
+/// join.
+async fn admit(
+    http: &reqwest::Client,
+    config: &SessionConfig,
+    options: &SessionOptions,
+    key: &str,
+    events: &mpsc::UnboundedSender<PlayerEvent>,
+) -> Result<(JoinResponse, Option<Opened>), ClientError> {
+    let on_retry = |notice: join::RetryNotice| {
         let _ = events.send(PlayerEvent::Retrying {
             status: notice.status,
             attempt: notice.attempt,
             wait: notice.wait,
         });
-    })
-    .await?;
-
-    let (socket, early) = connect(&joined).await?;
-    let _ = events.send(PlayerEvent::Joined {
-        name: joined.name.clone(),
-        player_id: joined.player_id.clone(),
-        title: joined.title.clone(),
-        code: joined.code.clone(),
-    });
-    let mut session = Session {
-        socket,
-        joined,
-        events,
-        pending: HashMap::new(),
-        last_question: None,
-        last_seq: HashMap::new(),
-        lost: 0,
-        probe: config.probe,
     };
-    for message in early {
-        if let Step::Finished(summary) = session.on_message(message)? {
-            return Ok(summary);
+    let saved = options
+        .state_file
+        .as_ref()
+        .and_then(|file| file.get(key))
+        .filter(|saved| !options.keep_player_id || saved.player_id == config.player_id);
+    if let Some(saved) = saved {
+        let remembered = saved.to_join(&config.target);
+        match connection::open(&remembered.ws_url, &remembered.token).await {
+            Ok(opened) => {
+                tracing::info!(player.id = %remembered.player_id, "resumed the remembered session");
+                return Ok((remembered, Some(opened)));
+            }
+            Err(OpenError::Unauthorized(why) | OpenError::Failed(why)) => {
+                tracing::info!(player.id = %remembered.player_id, error = %why, "cannot resume the remembered session; joining again with its token");
+            }
         }
-    }
-    session.play(commands).await
-}
-
-/// Opens the WebSocket, authenticates and subscribes to both channels.
-/// Messages that arrived during the handshake after a subscription was confirmed (the open
-/// question, sent on subscribe) are returned for the play loop to handle first.
-async fn connect(joined: &JoinResponse) -> Result<(Socket, Vec<ServerMessage>), ClientError> {
-    let url = joined.ws_url.clone();
-    let failed = |why: String| ClientError::Connect {
-        url: url.clone(),
-        why,
-    };
-    // Small buffers keep thousands of simulated players in one process cheap.
-    let config = WebSocketConfig::default()
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(0);
-    // Disable Nagle's algorithm, so an answer is sent at once instead of after a delayed ACK.
-    let connecting = tokio_tungstenite::connect_async_with_config(&url, Some(config), true);
-    let (mut socket, _) = tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting)
-        .await
-        .map_err(|_| {
-            failed(format!(
-                "no answer within {} s",
-                HANDSHAKE_TIMEOUT.as_secs()
-            ))
-        })?
-        .map_err(|e| failed(e.to_string()))?;
-
-    let init = ClientMessage::ConnectionInit {
-        token: joined.token.clone(),
-    };
-    send(&mut socket, &init).await.map_err(failed)?;
-    match next_message(&mut socket).await.map_err(failed)? {
-        ServerMessage::ConnectionAck { .. } => {}
-        ServerMessage::ConnectionError { errors } => {
-            let why = errors
-                .first()
-                .map(|e| e.message.clone())
-                .unwrap_or_default();
-            return Err(failed(format!("the host rejected the session: {why}")));
-        }
-        other => return Err(failed(format!("expected connection_ack, got {other:?}"))),
-    }
-
-    let channels = [
-        (
-            QUESTIONS_SUBSCRIPTION,
-            Channel::Questions {
-                code: joined.code.clone(),
-            },
-        ),
-        (
-            PRIVATE_SUBSCRIPTION,
-            Channel::Player {
-                code: joined.code.clone(),
-                player_id: joined.player_id.clone(),
-            },
-        ),
-    ];
-    for (id, channel) in channels {
-        let subscribe = ClientMessage::Subscribe {
-            id: id.to_string(),
-            channel: channel.path(),
-            since_seq: None,
+        let request = JoinRequest {
+            player_id: saved.player_id.clone(),
+            name: saved.name.clone(),
+            token: Some(saved.token.clone()),
         };
-        send(&mut socket, &subscribe).await.map_err(failed)?;
-    }
-    let mut confirmed = 0;
-    let mut early = Vec::new();
-    while confirmed < 2 {
-        match next_message(&mut socket).await.map_err(failed)? {
-            ServerMessage::SubscribeSuccess { .. } => confirmed += 1,
-            ServerMessage::SubscribeError { id, errors } => {
-                let why = errors
-                    .first()
-                    .map(|e| e.message.clone())
-                    .unwrap_or_default();
-                return Err(failed(format!("subscribing {id} failed: {why}")));
+        match join::join(http, &config.target, &request, config.retry, on_retry).await {
+            Ok(joined) => return Ok((joined, None)),
+            Err(e @ (ClientError::GaveUp { .. } | ClientError::GameNotFound { .. })) => {
+                return Err(e);
             }
-            ServerMessage::Ka => {}
-            other => early.push(other),
+            Err(e) => {
+                tracing::warn!(player.id = %saved.player_id, error = %e, "the host rejected the remembered session; joining as a new player");
+            }
         }
     }
-    Ok((socket, early))
-}
-
-async fn send(socket: &mut Socket, message: &ClientMessage) -> Result<(), String> {
-    let text = serde_json::to_string(message).expect("client messages always serialize");
-    socket
-        .send(Message::Text(text.into()))
-        .await
-        .map_err(|e| e.to_string())
-}
-
-/// Reads the next protocol message during the handshake.
-async fn next_message(socket: &mut Socket) -> Result<ServerMessage, String> {
-    loop {
-        let frame = tokio::time::timeout(HANDSHAKE_TIMEOUT, socket.next())
-            .await
-            .map_err(|_| format!("no reply within {} s", HANDSHAKE_TIMEOUT.as_secs()))?;
-        match frame {
-            Some(Ok(Message::Text(text))) => {
-                return serde_json::from_str(&text).map_err(|e| format!("invalid message: {e}"));
-            }
-            Some(Ok(Message::Close(frame))) => {
-                let reason = frame.map(|f| f.reason.to_string()).unwrap_or_default();
-                return Err(format!("the host closed the connection: {reason}"));
-            }
-            Some(Ok(_)) => continue,
-            Some(Err(e)) => return Err(e.to_string()),
-            None => return Err("the host closed the connection".into()),
-        }
-    }
+    let request = JoinRequest {
+        player_id: config.player_id.clone(),
+        name: config.name.clone(),
+        token: None,
+    };
+    let joined = join::join(http, &config.target, &request, config.retry, on_retry).await?;
+    Ok((joined, None))
 }
 
 struct Session {
     socket: Socket,
+    /// The host run's epoch from the latest `connection_ack`.
+    epoch: String,
     joined: JoinResponse,
     events: mpsc::UnboundedSender<PlayerEvent>,
-    /// Answers sent and not yet acknowledged, by publish id: question index, 0-based option,
-    /// and when it was sent.
+    commands: mpsc::UnboundedReceiver<PlayerCommand>,
+    commands_open: bool,
+    /// Answers sent on the current connection and not yet acknowledged, by publish id:
+    /// question index, 0-based option, and when it was sent.
     pending: HashMap<String, (usize, usize, Instant)>,
+    /// Questions this player sent an answer to, or that the host reported answered. An
+    /// answer is published at most once per question, over every connection.
+    answered: HashSet<usize>,
+    /// Answers chosen while the connection was down, in order: question index and 0-based
+    /// option.
+    queued: VecDeque<(usize, usize)>,
     /// Index of the newest question shown, so a repeated question is not shown twice.
     last_question: Option<usize>,
+    /// Index of the question shown and not yet closed.
+    open_question: Option<usize>,
     last_seq: HashMap<String, u64>,
+    /// Whether the messages being handled were replayed from before a reconnect.
+    replaying: bool,
     lost: u64,
     probe: Option<Arc<Probe>>,
+    reconnect: ReconnectPolicy,
 }
 
 enum Step {
@@ -249,12 +262,28 @@ enum Step {
 }
 
 impl Session {
-    async fn play(
-        &mut self,
-        mut commands: mpsc::UnboundedReceiver<PlayerCommand>,
-    ) -> Result<SessionSummary, ClientError> {
+    /// Plays until the game is over, reconnecting whenever the connection drops.
+    async fn play(&mut self) -> Result<SessionSummary, ClientError> {
+        loop {
+            let why = match self.play_connected().await {
+                Ok(summary) => {
+                    let _ = self.socket.close(None).await;
+                    return Ok(summary);
+                }
+                Err(ClientError::ConnectionLost(why)) => why,
+                Err(e) => return Err(e),
+            };
+            if let Some(summary) = self.reconnect(why).await? {
+                let _ = self.socket.close(None).await;
+                return Ok(summary);
+            }
+        }
+    }
+
+    /// Plays on the current connection until the game is over or the connection drops.
+    async fn play_connected(&mut self) -> Result<SessionSummary, ClientError> {
+        self.send_queued().await?;
         let timeout = Duration::from_millis(CONNECTION_TIMEOUT_MS);
-        let mut commands_open = true;
         loop {
             tokio::select! {
                 frame = tokio::time::timeout(timeout, self.socket.next()) => {
@@ -262,16 +291,139 @@ impl Session {
                         "no message from the host for {} s", timeout.as_secs()
                     )))?;
                     if let Step::Finished(summary) = self.on_frame(frame)? {
-                        let _ = self.socket.close(None).await;
                         return Ok(summary);
                     }
                 }
-                command = commands.recv(), if commands_open => match command {
+                command = self.commands.recv(), if self.commands_open => match command {
                     Some(PlayerCommand::Answer { index, option }) => self.answer(index, option).await?,
-                    None => commands_open = false,
+                    None => self.commands_open = false,
                 },
             }
         }
+    }
+
+    /// Reopens the connection with backoff after it dropped because of `why`. Returns the
+    /// summary if the events replayed on the new connection finish the game.
+    async fn reconnect(&mut self, why: String) -> Result<Option<SessionSummary>, ClientError> {
+        tracing::warn!(player.id = %self.joined.player_id, error = %why, "lost the connection to the host; reconnecting");
+        // Replies to answers sent on the old connection can no longer arrive.
+        self.pending.clear();
+        let dropped = Instant::now();
+        let mut backoff = Backoff::new(&self.reconnect);
+        let mut last = why;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let wait = backoff.next_wait();
+            if dropped.elapsed() + wait > self.reconnect.give_up_after {
+                return Err(ClientError::ReconnectGaveUp {
+                    after: dropped.elapsed(),
+                    attempts: attempt - 1,
+                    last,
+                });
+            }
+            self.emit(PlayerEvent::Reconnecting { attempt, wait });
+            self.queue_commands_for(wait).await;
+
+            let mut opened = match connection::open(&self.joined.ws_url, &self.joined.token).await {
+                Ok(opened) => opened,
+                Err(OpenError::Unauthorized(why)) => {
+                    tracing::error!(player.id = %self.joined.player_id, error = %why, "the host rejected the session token");
+                    return Err(ClientError::SessionRejected(why));
+                }
+                Err(OpenError::Failed(why)) => {
+                    tracing::info!(attempt, error = %why, "reconnect attempt failed");
+                    last = why;
+                    continue;
+                }
+            };
+            let same_run = opened.epoch == self.epoch;
+            if !same_run {
+                tracing::info!(old = %self.epoch, new = %opened.epoch, "the host restarted; resubscribing from scratch");
+                self.last_seq.clear();
+            }
+            let since = |subscription: &str| {
+                same_run.then(|| self.last_seq.get(subscription).copied().unwrap_or(0))
+            };
+            let since_seq = [since(QUESTIONS_SUBSCRIPTION), since(PRIVATE_SUBSCRIPTION)];
+            let early = match connection::subscribe(
+                &mut opened.socket,
+                &self.joined.code,
+                &self.joined.player_id,
+                since_seq,
+            )
+            .await
+            {
+                Ok(early) => early,
+                Err(why) => {
+                    tracing::info!(attempt, error = %why, "resubscribing failed");
+                    last = why;
+                    continue;
+                }
+            };
+
+            tracing::info!(attempt, ?since_seq, "reconnected");
+            self.socket = opened.socket;
+            self.epoch = opened.epoch;
+            self.emit(PlayerEvent::Reconnected);
+            return self.handle_early(early, same_run);
+        }
+    }
+
+    /// Handles the messages that arrived while subscribing. `replayed` says whether they were
+    /// replayed after a reconnect in the same host run.
+    fn handle_early(
+        &mut self,
+        early: Vec<ServerMessage>,
+        replayed: bool,
+    ) -> Result<Option<SessionSummary>, ClientError> {
+        self.replaying = replayed;
+        let mut finished = None;
+        for message in early {
+            if let Step::Finished(summary) = self.on_message(message)? {
+                finished = Some(summary);
+                break;
+            }
+        }
+        self.replaying = false;
+        Ok(finished)
+    }
+
+    /// Waits `wait`, queueing the answers chosen meanwhile.
+    async fn queue_commands_for(&mut self, wait: Duration) {
+        let sleep = tokio::time::sleep(wait);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                () = &mut sleep => return,
+                command = self.commands.recv(), if self.commands_open => match command {
+                    Some(PlayerCommand::Answer { index, option }) => self.queued.push_back((index, option)),
+                    None => self.commands_open = false,
+                },
+            }
+        }
+    }
+
+    /// Sends the answers chosen while the connection was down whose question is still open,
+    /// and reports the others as not sent.
+    async fn send_queued(&mut self) -> Result<(), ClientError> {
+        while let Ok(PlayerCommand::Answer { index, option }) = self.commands.try_recv() {
+            self.queued.push_back((index, option));
+        }
+        while let Some((index, option)) = self.queued.pop_front() {
+            if self.answered.contains(&index) {
+                continue;
+            }
+            if self.open_question != Some(index) {
+                self.emit(PlayerEvent::AnswerRejected {
+                    index,
+                    reason: "the question closed while the connection to the host was down, so the answer was not sent".into(),
+                });
+                continue;
+            }
+            self.answer(index, option).await?;
+        }
+        Ok(())
     }
 
     fn on_frame(
@@ -399,10 +551,20 @@ impl Session {
                 if self.last_question.is_some_and(|last| index <= last) {
                     return;
                 }
-                if let Some(probe) = &self.probe {
+                let mut remaining_ms = remaining_ms;
+                if self.replaying {
+                    // A replayed event carries the time left when it was first sent. Take off
+                    // its age, measured as the local wall clock minus the host's send stamp.
+                    // NOTE: this is exact only when both wall clocks agree; on a skewed client
+                    // the countdown after a reconnect ends early or late by the skew, while the
+                    // host still judges the answer by its own clock.
+                    remaining_ms =
+                        remaining_ms.saturating_sub(unix_ms().saturating_sub(sent_at_ms));
+                } else if let Some(probe) = &self.probe {
                     probe.record_delivery(unix_ms().saturating_sub(sent_at_ms));
                 }
                 self.last_question = Some(index);
+                self.open_question = Some(index);
                 self.emit(PlayerEvent::Question {
                     index,
                     total,
@@ -418,11 +580,16 @@ impl Session {
                 correct,
                 counts,
                 ..
-            } => self.emit(PlayerEvent::QuestionClosed {
-                index,
-                correct: correct.iter().map(|c| c.saturating_sub(1)).collect(),
-                counts,
-            }),
+            } => {
+                if self.open_question == Some(index) {
+                    self.open_question = None;
+                }
+                self.emit(PlayerEvent::QuestionClosed {
+                    index,
+                    correct: correct.iter().map(|c| c.saturating_sub(1)).collect(),
+                    counts,
+                })
+            }
             QuestionsEvent::GameOver { .. } => {}
         }
     }
@@ -454,7 +621,27 @@ impl Session {
                 });
                 Step::Continue
             }
-            PlayerChannelEvent::Snapshot { .. } => Step::Continue,
+            PlayerChannelEvent::Snapshot {
+                score,
+                rank,
+                players,
+                streak,
+                answered,
+                ..
+            } => {
+                // The host has an answer to this question, so a queued one must not be sent.
+                if let Some(index) = answered {
+                    self.answered.insert(index);
+                }
+                self.emit(PlayerEvent::Standing {
+                    score,
+                    rank,
+                    players,
+                    streak,
+                    answered,
+                });
+                Step::Continue
+            }
             PlayerChannelEvent::Final {
                 rank,
                 score,
@@ -476,11 +663,13 @@ impl Session {
         }
     }
 
+    /// Publishes the answer `option` to question `index`, unless this player already answered
+    /// it. An answer that could not be written is queued for the next connection.
     async fn answer(&mut self, index: usize, option: usize) -> Result<(), ClientError> {
-        let id = format!("answer-{index}");
-        if self.pending.contains_key(&id) {
+        if !self.answered.insert(index) {
             return Ok(());
         }
+        let id = format!("answer-{index}");
         let event = AnswerEvent {
             index,
             option: option + 1,
@@ -493,10 +682,15 @@ impl Session {
             .path(),
             events: vec![serde_json::to_value(event).expect("answers always serialize")],
         };
-        self.pending.insert(id, (index, option, Instant::now()));
-        send(&mut self.socket, &publish)
-            .await
-            .map_err(ClientError::ConnectionLost)
+        self.pending
+            .insert(id.clone(), (index, option, Instant::now()));
+        if let Err(why) = connection::send(&mut self.socket, &publish).await {
+            self.pending.remove(&id);
+            self.answered.remove(&index);
+            self.queued.push_front((index, option));
+            return Err(ClientError::ConnectionLost(why));
+        }
+        Ok(())
     }
 
     fn emit(&self, event: PlayerEvent) {

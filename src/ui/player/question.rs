@@ -85,6 +85,7 @@ fn status_line(round: &Round, now: Instant) -> Line<'static> {
             Span::styled("Answer locked in: ", Style::new().fg(Color::Green)),
             chosen(*option),
         ]),
+        AnswerStatus::Recorded => Line::styled("Answer locked in", Style::new().fg(Color::Green)),
         AnswerStatus::Rejected(reason) => Line::styled(
             format!("Answer rejected: {reason}"),
             Style::new().fg(Color::Red),

@@ -25,6 +25,26 @@ pub struct PlayerState {
     pub game_over: Option<FinalResult>,
     /// Whether the network session ended without an error before the game was over.
     pub session_ended: bool,
+    /// The pending reconnect attempt while the connection to the host is down.
+    pub reconnect: Option<Reconnect>,
+    /// This player's standing from the host, after a reconnect or a restart.
+    pub standing: Option<Standing>,
+}
+
+/// A reconnect attempt, from [`PlayerEvent::Reconnecting`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reconnect {
+    pub attempt: u32,
+    pub wait: Duration,
+}
+
+/// This player's score and rank, from [`PlayerEvent::Standing`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub score: u64,
+    pub rank: u32,
+    pub players: usize,
+    pub streak: u32,
 }
 
 /// An admission retry, from [`PlayerEvent::Retrying`].
@@ -70,6 +90,9 @@ pub enum AnswerStatus {
     Sending(usize),
     /// The server accepted the answer.
     Locked(usize),
+    /// The host reported that it has this player's answer, without saying which option, after
+    /// the player came back to a question it answered before.
+    Recorded,
     /// The server rejected the answer with this reason.
     Rejected(String),
 }
@@ -218,6 +241,25 @@ impl PlayerState {
                     });
                 }
             }
+            PlayerEvent::Reconnecting { attempt, wait } => {
+                self.reconnect = Some(Reconnect { attempt, wait });
+            }
+            PlayerEvent::Reconnected => self.reconnect = None,
+            PlayerEvent::Standing {
+                score,
+                rank,
+                players,
+                streak,
+                answered,
+            } => self.apply_standing(
+                Standing {
+                    score,
+                    rank,
+                    players,
+                    streak,
+                },
+                answered,
+            ),
             PlayerEvent::GameOver {
                 rank,
                 score,
@@ -228,6 +270,28 @@ impl PlayerState {
                     score,
                     players,
                 })
+            }
+        }
+    }
+
+    /// Records the host's report of this player's standing. If `answered` is the current
+    /// question, its answer shows as locked in.
+    fn apply_standing(&mut self, standing: Standing, answered: Option<usize>) {
+        self.standing = Some(standing);
+        if let Some(round) = self.round.as_mut() {
+            if let Some(result) = round.result.as_mut() {
+                result.score = standing.score;
+                result.rank = standing.rank;
+                result.players = standing.players;
+                result.streak = standing.streak;
+            }
+            if answered == Some(round.index) {
+                round.answer = match round.answer {
+                    AnswerStatus::Sending(option) | AnswerStatus::Locked(option) => {
+                        AnswerStatus::Locked(option)
+                    }
+                    _ => AnswerStatus::Recorded,
+                };
             }
         }
     }

@@ -9,7 +9,9 @@ use ratatui::widgets::Widget;
 use super::question::{countdown, question_hint, render_question};
 use super::result::{render_final, render_result};
 use super::state::{PlayerState, Screen};
-use super::waiting::{render_connecting, render_ended, render_lobby, render_prompt};
+use super::waiting::{
+    render_connecting, render_ended, render_lobby, render_prompt, render_reconnect_notice,
+};
 use crate::ui::frame::{chrome, fits, render_header, render_hint, render_too_small};
 
 /// The player screen for `state` at instant `now`.
@@ -38,7 +40,10 @@ impl Widget for PlayerView<'_> {
             (Screen::Final, _) => "q/Enter: exit".to_string(),
             _ => "q: quit".to_string(),
         };
-        render_hint(&hint_text, hint, buf);
+        match &state.reconnect {
+            Some(reconnect) => render_reconnect_notice(reconnect, hint, buf),
+            None => render_hint(&hint_text, hint, buf),
+        }
 
         match (
             state.screen(),
@@ -48,7 +53,9 @@ impl Widget for PlayerView<'_> {
         ) {
             (Screen::Prompt, ..) => render_prompt(&state.nickname, body, buf),
             (Screen::Connecting, ..) => render_connecting(state.retry.as_ref(), body, buf),
-            (Screen::Lobby, _, Some(joined), _) => render_lobby(joined, body, buf),
+            (Screen::Lobby, _, Some(joined), _) => {
+                render_lobby(joined, state.standing.as_ref(), body, buf)
+            }
             (Screen::Question, Some(round), ..) => render_question(round, self.now, body, buf),
             (Screen::Result, Some(round), ..) => render_result(round, body, buf),
             (Screen::Final, .., Some(result)) => render_final(result, body, buf),

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use super::nickname::{MAX_NICKNAME_CHARS, NicknameInput};
-use super::state::{Joined, Retry};
+use super::state::{Joined, Reconnect, Retry, Standing};
 use crate::ui::format::wait_seconds;
 
 /// Draws the nickname field with a live character count in `body`.
@@ -77,22 +77,51 @@ pub fn retry_message(retry: &Retry) -> String {
     )
 }
 
-/// Draws the lobby message once the player was admitted.
-pub fn render_lobby(joined: &Joined, body: Rect, buf: &mut Buffer) {
+/// Draws the lobby message once the player was admitted. With a `standing` from the host the
+/// game has started, so the message shows the score and waits for the next question.
+pub fn render_lobby(joined: &Joined, standing: Option<&Standing>, body: Rect, buf: &mut Buffer) {
     let bold = Style::new().add_modifier(Modifier::BOLD);
-    let line = Line::from(vec![
+    let waiting = match standing {
+        Some(_) => "",
+        None => " Waiting for the host to start.",
+    };
+    let mut lines = vec![Line::from(vec![
         Span::raw("You are "),
         Span::styled(joined.name.clone(), bold),
         Span::raw(" in "),
         Span::styled(joined.title.clone(), bold),
-        Span::raw(format!(
-            " ({}). Waiting for the host to start.",
-            joined.code
-        )),
-    ]);
-    Paragraph::new(line)
+        Span::raw(format!(" ({}).{waiting}", joined.code)),
+    ])];
+    if let Some(standing) = standing {
+        lines.push(Line::default());
+        lines.push(Line::from(format!(
+            "Score {}, rank {} of {}. Waiting for the next question.",
+            standing.score, standing.rank, standing.players
+        )));
+    }
+    Paragraph::new(lines)
         .wrap(Wrap { trim: true })
         .render(body.inner(Margin::new(2, 1)), buf);
+}
+
+/// Draws the reconnect notice in place of the key hint, so the screen under it stays usable.
+pub fn render_reconnect_notice(reconnect: &Reconnect, area: Rect, buf: &mut Buffer) {
+    Line::styled(
+        reconnect_message(reconnect),
+        Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+    )
+    .render(area, buf);
+}
+
+/// Builds "Connection lost, reconnecting in 1.2 s (attempt 3)".
+///
+/// NOTE: like [`retry_message`], the wait is shown as received and does not count down.
+pub fn reconnect_message(reconnect: &Reconnect) -> String {
+    format!(
+        "Connection lost, reconnecting in {} (attempt {})",
+        wait_seconds(reconnect.wait),
+        reconnect.attempt
+    )
 }
 
 /// Draws the message for a session that ended before the final results.
@@ -113,6 +142,18 @@ mod tests {
             attempt: 3,
             wait: Duration::from_millis(1400),
         }
+    }
+
+    #[test]
+    fn reconnect_message_shows_wait_and_attempt() {
+        let reconnect = Reconnect {
+            attempt: 3,
+            wait: Duration::from_millis(1200),
+        };
+        assert_eq!(
+            reconnect_message(&reconnect),
+            "Connection lost, reconnecting in 1.2 s (attempt 3)"
+        );
     }
 
     #[test]
