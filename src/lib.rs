@@ -29,6 +29,6 @@ pub mod nickname;
 pub mod protocol;
 pub mod scoring;
 pub mod server;
+pub mod store;
 pub mod swarm;
 pub mod ui;
-pub mod store;

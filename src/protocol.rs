@@ -213,8 +213,8 @@ pub enum PlayerChannelEvent {
         streak: u32,
         sent_at_ms: u64,
     },
-    /// This player's standing, sent on subscribe when the server cannot replay what the
-    /// client missed (or on a first subscribe after the game started).
+    /// This player's standing, sent on every subscribe to the private channel without
+    /// `since_seq`, and when the server cannot replay what a returning client missed.
     Snapshot {
         score: u64,
         rank: u32,

@@ -121,6 +121,11 @@ pub fn spawn(
     let code = game.code().to_string();
     let title = game.bank().title.clone();
     let (status_tx, status_rx) = watch::channel(status_of(&game));
+    // A game resumed between questions moves on by itself like any other closed question.
+    let advance_at = match (game.phase(), automation.auto_advance) {
+        (Phase::Closed { .. }, Some(delay)) => Some(tokio::time::Instant::now() + delay),
+        _ => None,
+    };
     let actor = Actor {
         game,
         hub,
@@ -128,7 +133,7 @@ pub fn spawn(
         automation,
         events,
         status: status_tx,
-        advance_at: None,
+        advance_at,
         live_dirty: false,
     };
     let task = tokio::spawn(actor.run(rx, host_commands));
@@ -244,7 +249,10 @@ impl Actor {
                 respond,
             } => {
                 let result = self.game.answer(player, index, option, received_at);
-                let record = result.as_ref().ok().map(|answer| self.answer_record(player, index, answer));
+                let record = result
+                    .as_ref()
+                    .ok()
+                    .map(|answer| self.answer_record(player, index, answer));
                 let accepted = result.is_ok();
                 // The acknowledgement waits for the answer's commit: an acknowledged answer is
                 // stored.
@@ -259,11 +267,13 @@ impl Actor {
             }
             GameCommand::CurrentQuestion { respond } => {
                 let event = self.current_question_event();
-                self.store.write(None, Some(Box::new(move || respond(event))));
+                self.store
+                    .write(None, Some(Box::new(move || respond(event))));
             }
             GameCommand::PlayerSnapshot { player, respond } => {
                 let event = self.snapshot_event(player);
-                self.store.write(None, Some(Box::new(move || respond(event))));
+                self.store
+                    .write(None, Some(Box::new(move || respond(event))));
             }
         }
     }

@@ -146,7 +146,9 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
         );
     }
     let bank = game.bank().clone();
-    let resumed = saved.is_some().then(|| resumed_event(&game, saved.as_ref()));
+    let resumed = saved
+        .is_some()
+        .then(|| resumed_event(&game, saved.as_ref()));
     let (handle, actor) = actor::spawn(
         game,
         hub,

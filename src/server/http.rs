@@ -162,7 +162,12 @@ pub async fn join_game(
             token: token.clone(),
             ws_url: state.ws_url(),
         };
-        return (StatusCode::OK, [(header::CONNECTION, "close")], Json(response)).into_response();
+        return (
+            StatusCode::OK,
+            [(header::CONNECTION, "close")],
+            Json(response),
+        )
+            .into_response();
     }
 
     let token = new_token();

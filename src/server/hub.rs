@@ -7,7 +7,7 @@
 //! close), so one stalled reader never delays the others or grows host memory.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Utf8Bytes;
@@ -47,6 +47,8 @@ pub struct Conn {
     tx: mpsc::Sender<Outbound>,
     /// Notified when the hub dropped this connection as a slow consumer.
     pub kicked: Notify,
+    /// Set once the connection was dropped, so it is counted and logged once.
+    dropped: AtomicBool,
 }
 
 impl Conn {
@@ -57,6 +59,7 @@ impl Conn {
             id,
             tx,
             kicked: Notify::new(),
+            dropped: AtomicBool::new(false),
         });
         (conn, rx)
     }
@@ -138,8 +141,15 @@ impl Hub {
                     Catchup::Gap
                 } else {
                     let missed: Vec<_> = state.history.iter().filter(|(s, _)| *s > since).collect();
+                    let mut fits = true;
                     for (seq, event) in &missed {
-                        conn.try_send(data_frame(subscription, *seq, event).into());
+                        fits &= conn.try_send(data_frame(subscription, *seq, event).into());
+                    }
+                    if !fits {
+                        // Not even the replay fits: the client is not reading.
+                        drop(channels);
+                        self.drop_slow(conn);
+                        return Catchup::Replayed(0);
                     }
                     Catchup::Replayed(missed.len())
                 }
@@ -238,6 +248,9 @@ impl Hub {
     }
 
     fn drop_slow(&self, conn: &Arc<Conn>) {
+        if conn.dropped.swap(true, Ordering::Relaxed) {
+            return;
+        }
         tracing::warn!(
             conn.id = conn.id,
             "dropping slow consumer: outbound queue full"

@@ -12,9 +12,13 @@ use crate::bank::Bank;
 pub enum SavedPhase {
     Lobby,
     /// Question `index` was open when the host stopped.
-    Open { index: usize },
+    Open {
+        index: usize,
+    },
     /// Question `index` had closed.
-    Closed { index: usize },
+    Closed {
+        index: usize,
+    },
 }
 
 /// A player as stored.
@@ -52,8 +56,8 @@ pub fn load(path: &Path, code: Option<&str>) -> Result<SavedGame, StoreError> {
             message: "file not found; pass the --db the game was hosted with".into(),
         });
     }
-    let connection = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(fail)?;
+    let connection =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(fail)?;
 
     let row = match code {
         Some(code) => connection
@@ -169,8 +173,8 @@ pub fn check_new_code(path: &Path, code: &str) -> Result<(), StoreError> {
         return Ok(());
     }
     let fail = |e| StoreError::from_sqlite(path, e);
-    let connection = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(fail)?;
+    let connection =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(fail)?;
     // A database from before the first game has no tables yet.
     match schema::game_exists(&connection, code) {
         Ok(true) => Err(StoreError::CodeTaken {
@@ -178,7 +182,9 @@ pub fn check_new_code(path: &Path, code: &str) -> Result<(), StoreError> {
             code: code.to_string(),
         }),
         Ok(false) => Ok(()),
-        Err(rusqlite::Error::SqliteFailure(_, Some(message))) if message.contains("no such table") => {
+        Err(rusqlite::Error::SqliteFailure(_, Some(message)))
+            if message.contains("no such table") =>
+        {
             Ok(())
         }
         Err(e) => Err(fail(e)),

@@ -86,23 +86,31 @@ struct Op {
 /// Why the database could not be opened or read.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database {file} is locked by another process; stop the other quizcast host or choose another file with --db")]
+    #[error(
+        "database {file} is locked by another process; stop the other quizcast host or choose another file with --db"
+    )]
     Locked { file: String },
     #[error("database {file} is read-only; fix its permissions or choose another file with --db")]
     ReadOnly { file: String },
-    #[error("database {file} is corrupt or not a quizcast database; move it away or choose another file with --db")]
+    #[error(
+        "database {file} is corrupt or not a quizcast database; move it away or choose another file with --db"
+    )]
     Corrupt { file: String },
     #[error("database {file}: the disk is full; free space or choose another file with --db")]
     Full { file: String },
     #[error("database {file}: {message}")]
     Other { file: String, message: String },
-    #[error("no game {code:?} in database {file}; list games with `sqlite3 {file} 'select code, title, state from games'`")]
+    #[error(
+        "no game {code:?} in database {file}; list games with `sqlite3 {file} 'select code, title, state from games'`"
+    )]
     NoSuchGame { file: String, code: String },
     #[error("no unfinished game in database {file}")]
     NothingToResume { file: String },
     #[error("game {code} in database {file} has already finished; start a new game")]
     Finished { file: String, code: String },
-    #[error("game {code} already exists in database {file}; resume it with --resume {code} or choose another --code")]
+    #[error(
+        "game {code} already exists in database {file}; resume it with --resume {code} or choose another --code"
+    )]
     CodeTaken { file: String, code: String },
 }
 
@@ -111,9 +119,13 @@ impl StoreError {
     pub fn from_sqlite(file: &Path, error: rusqlite::Error) -> StoreError {
         let file = file.display().to_string();
         match error.sqlite_error_code() {
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { file },
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                StoreError::Locked { file }
+            }
             Some(ErrorCode::ReadOnly) => StoreError::ReadOnly { file },
-            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Corrupt { file },
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                StoreError::Corrupt { file }
+            }
             Some(ErrorCode::DiskFull) => StoreError::Full { file },
             Some(ErrorCode::CannotOpen) => StoreError::Other {
                 file,
@@ -207,7 +219,10 @@ fn write_loop(
             }
         }
 
-        if let Err(e) = schema::apply(&mut connection, batch.iter().filter_map(|op| op.record.as_ref())) {
+        if let Err(e) = schema::apply(
+            &mut connection,
+            batch.iter().filter_map(|op| op.record.as_ref()),
+        ) {
             failed_batches += 1;
             let error = StoreError::from_sqlite(&file, e);
             tracing::error!(error = %error, records = batch.len(), "database write failed; the game goes on without storing these");

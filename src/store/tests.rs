@@ -59,7 +59,10 @@ fn answer_committed_before_callback() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("q.db");
     let store = Store::open(&path, |_| {}).unwrap();
-    write_all(&store, vec![game_record("ABCD"), player_record("ABCD", "p1", 0)]);
+    write_all(
+        &store,
+        vec![game_record("ABCD"), player_record("ABCD", "p1", 0)],
+    );
 
     // The callback opens its own connection: the row must already be visible there.
     let (seen_tx, seen_rx) = std_mpsc::channel();
@@ -69,9 +72,11 @@ fn answer_committed_before_callback() {
         Some(Box::new(move || {
             let reader = Connection::open(&reader_path).unwrap();
             let stored: i64 = reader
-                .query_row("SELECT count(*) FROM answers WHERE player_id = 'p1'", [], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "SELECT count(*) FROM answers WHERE player_id = 'p1'",
+                    [],
+                    |r| r.get(0),
+                )
                 .unwrap();
             seen_tx.send(stored).unwrap();
         })),
@@ -139,10 +144,22 @@ fn finished_game_not_resumed() {
             },
         ],
     );
-    assert!(matches!(load(&path, Some("done")), Err(StoreError::Finished { .. })));
-    assert!(matches!(load(&path, None), Err(StoreError::NothingToResume { .. })));
-    assert!(matches!(load(&path, Some("NOPE")), Err(StoreError::NoSuchGame { .. })));
-    assert!(matches!(check_new_code(&path, "DONE"), Err(StoreError::CodeTaken { .. })));
+    assert!(matches!(
+        load(&path, Some("done")),
+        Err(StoreError::Finished { .. })
+    ));
+    assert!(matches!(
+        load(&path, None),
+        Err(StoreError::NothingToResume { .. })
+    ));
+    assert!(matches!(
+        load(&path, Some("NOPE")),
+        Err(StoreError::NoSuchGame { .. })
+    ));
+    assert!(matches!(
+        check_new_code(&path, "DONE"),
+        Err(StoreError::CodeTaken { .. })
+    ));
     assert!(check_new_code(&path, "FRESH").is_ok());
 }
 
@@ -151,7 +168,9 @@ fn corrupt_file_named_in_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("q.db");
     std::fs::write(&path, vec![0x42; 8192]).unwrap();
-    let error = Store::open(&path, |_| {}).err().expect("a corrupt file is rejected");
+    let error = Store::open(&path, |_| {})
+        .err()
+        .expect("a corrupt file is rejected");
     assert!(matches!(error, StoreError::Corrupt { .. }), "{error}");
     assert!(error.to_string().contains("q.db"), "{error}");
 }
@@ -163,7 +182,9 @@ fn locked_database_named_in_error() {
     drop(Store::open(&path, |_| {}).unwrap());
     let holder = Connection::open(&path).unwrap();
     holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
-    let error = Store::open(&path, |_| {}).err().expect("a locked file is rejected");
+    let error = Store::open(&path, |_| {})
+        .err()
+        .expect("a locked file is rejected");
     assert!(matches!(error, StoreError::Locked { .. }), "{error}");
     assert!(error.to_string().contains("--db"), "{error}");
 }
@@ -191,6 +212,9 @@ fn failed_commit_reported_and_game_goes_on() {
 fn disabled_store_runs_callbacks_at_once() {
     let store = Store::disabled();
     let (tx, rx) = std_mpsc::channel();
-    store.write(Some(game_record("X")), Some(Box::new(move || tx.send(()).unwrap())));
+    store.write(
+        Some(game_record("X")),
+        Some(Box::new(move || tx.send(()).unwrap())),
+    );
     assert!(rx.try_recv().is_ok());
 }

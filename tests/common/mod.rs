@@ -378,3 +378,72 @@ impl RawClient {
         }
     }
 }
+
+/// Starts a host on a free loopback port that advertises `public_url` as its base URL, for
+/// tests that put a proxy between players and the host.
+pub async fn start_host_behind(
+    bank: Bank,
+    automation: Automation,
+    public_url: String,
+) -> RunningHost {
+    host::start(HostOptions {
+        bank,
+        bind: "127.0.0.1:0".parse().unwrap(),
+        public_url: Some(public_url),
+        code: Some("TEST".into()),
+        join_rate: NonZeroU32::new(2000).unwrap(),
+        automation,
+        results: None,
+        db: None,
+        resume: None,
+    })
+    .await
+    .expect("host starts")
+}
+
+impl RawClient {
+    /// Connects with the session token of an earlier join, as a returning player does.
+    pub async fn reconnect(host: &RunningHost, token: &str) -> RawClient {
+        let ws_url = host.state.ws_url();
+        let (socket, _) = tokio_tungstenite::connect_async(&ws_url).await.unwrap();
+        let joined = JoinResponse {
+            player_id: String::new(),
+            name: String::new(),
+            code: host.code.clone(),
+            title: String::new(),
+            token: token.to_string(),
+            ws_url,
+        };
+        let mut client = RawClient { socket, joined };
+        client
+            .send(&ClientMessage::ConnectionInit {
+                token: token.to_string(),
+            })
+            .await;
+        match client.recv().await {
+            ServerMessage::ConnectionAck {
+                player_id, name, ..
+            } => {
+                client.joined.player_id = player_id;
+                client.joined.name = name;
+            }
+            other => panic!("expected connection_ack, got {other:?}"),
+        }
+        client
+    }
+}
+
+impl Inbox {
+    /// Reconnects with `token` and subscribes to both channels as `q` and `me`, without waiting
+    /// for the snapshot that follows.
+    pub async fn reconnect(host: &RunningHost, token: &str) -> Inbox {
+        let mut inbox = Inbox::new(RawClient::reconnect(host, token).await);
+        let questions = inbox.client.questions_channel();
+        let private = inbox.client.private_channel();
+        let reply = inbox.subscribe("q", &questions).await;
+        assert_eq!(reply, ServerMessage::SubscribeSuccess { id: "q".into() });
+        let reply = inbox.subscribe("me", &private).await;
+        assert_eq!(reply, ServerMessage::SubscribeSuccess { id: "me".into() });
+        inbox
+    }
+}
