@@ -92,12 +92,18 @@ pub async fn play(args: PlayArgs) -> Result<(), String> {
         ..RetryPolicy::default()
     };
     let options = play_options(&args);
-    // A player coming back to a game keeps its id, and its name needs no prompt.
+    // A player coming back to a game under the same name (or none) keeps its id, and its name
+    // needs no prompt.
     let remembered = options
         .state_file
         .as_ref()
         .and_then(|file| file.get(&StateFile::key(&target)))
-        .filter(|saved| args.id.as_ref().is_none_or(|id| *id == saved.player_id));
+        .filter(|saved| args.id.as_ref().is_none_or(|id| *id == saved.player_id))
+        .filter(|saved| {
+            args.name
+                .as_ref()
+                .is_none_or(|name| saved.matches_name(name))
+        });
     let player_id = args
         .id
         .clone()

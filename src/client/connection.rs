@@ -30,7 +30,7 @@ pub(crate) struct Opened {
     pub name: String,
 }
 
-/// Why a connection could not be opened.
+/// Failure to open a connection.
 #[derive(Debug)]
 pub(crate) enum OpenError {
     /// The host rejected the session token with `Unauthorized`; retrying cannot help.
@@ -51,7 +51,7 @@ pub(crate) async fn open(url: &str, token: &str) -> Result<Opened, OpenError> {
         .await
         .map_err(|_| {
             OpenError::Failed(format!(
-                "no answer within {} s",
+                "no response within {} s",
                 HANDSHAKE_TIMEOUT.as_secs()
             ))
         })?

@@ -18,7 +18,7 @@ use crate::server::http::JoinResponse;
 /// File name of the session memory in the user's data directory.
 const FILE_NAME: &str = "sessions.json";
 
-/// What is remembered of one joined game.
+/// The remembered session of one joined game.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedSession {
     pub player_id: String,
@@ -48,7 +48,14 @@ impl SavedSession {
         }
     }
 
-    /// Returns the join response this entry stands for, filling fields an older or hand-written
+    /// Returns whether this entry may be resumed by a player named `name`. Two players on one
+    /// machine may join the same game under different names, and neither may take over the
+    /// other's session.
+    pub fn matches_name(&self, name: &str) -> bool {
+        crate::nickname::key(self.name.trim()) == crate::nickname::key(name.trim())
+    }
+
+    /// Returns the join response this entry is for, filling fields an older or hand-written
     /// entry lacks from `target`.
     pub fn to_join(&self, target: &JoinTarget) -> JoinResponse {
         let ws_url = self.ws_url.clone().unwrap_or_else(|| {

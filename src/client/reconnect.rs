@@ -2,15 +2,15 @@
 //!
 //! Waits follow capped exponential steps with full jitter from the first attempt: each wait is
 //! uniform between zero and the current step. When a host restarts, thousands of players lose
-//! their connection in the same instant; full jitter spreads their returns over the whole step
-//! instead of bringing them back in lockstep.
+//! their connection in the same instant, so full jitter spreads their returns over the whole
+//! step instead of bringing them back in lockstep.
 
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use rand::RngExt;
 
-/// How a session reconnects after its connection drops.
+/// Backoff steps and time limit of reconnects after a connection drops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReconnectPolicy {
     /// First backoff step; each attempt doubles it up to `max_step`.

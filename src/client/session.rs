@@ -42,7 +42,7 @@ pub struct SessionConfig {
     pub probe: Option<Arc<Probe>>,
 }
 
-/// How a session reconnects and what it remembers between runs.
+/// Reconnect policy and session memory of a session.
 #[derive(Debug, Clone, Default)]
 pub struct SessionOptions {
     pub reconnect: ReconnectPolicy,
@@ -109,16 +109,18 @@ pub async fn run_with_options(
     if let Some(file) = &options.state_file {
         file.put(&key, SavedSession::from_join(&joined));
     }
-    let connect_failed = |why: String| ClientError::Connect {
+    let connect_failed = |reason: String| ClientError::Connect {
         url: joined.ws_url.clone(),
-        why,
+        why: reason,
     };
     let mut opened = match opened {
         Some(opened) => opened,
         None => connection::open(&joined.ws_url, &joined.token)
             .await
             .map_err(|e| match e {
-                OpenError::Unauthorized(why) | OpenError::Failed(why) => connect_failed(why),
+                OpenError::Unauthorized(reason) | OpenError::Failed(reason) => {
+                    connect_failed(reason)
+                }
             })?,
     };
     let early = connection::subscribe(
@@ -191,7 +193,8 @@ async fn admit(
         .state_file
         .as_ref()
         .and_then(|file| file.get(key))
-        .filter(|saved| !options.keep_player_id || saved.player_id == config.player_id);
+        .filter(|saved| !options.keep_player_id || saved.player_id == config.player_id)
+        .filter(|saved| saved.matches_name(&config.name));
     if let Some(saved) = saved {
         let remembered = saved.to_join(&config.target);
         match connection::open(&remembered.ws_url, &remembered.token).await {
@@ -199,8 +202,8 @@ async fn admit(
                 tracing::info!(player.id = %remembered.player_id, "resumed the remembered session");
                 return Ok((remembered, Some(opened)));
             }
-            Err(OpenError::Unauthorized(why) | OpenError::Failed(why)) => {
-                tracing::info!(player.id = %remembered.player_id, error = %why, "cannot resume the remembered session; joining again with its token");
+            Err(OpenError::Unauthorized(reason) | OpenError::Failed(reason)) => {
+                tracing::info!(player.id = %remembered.player_id, error = %reason, "cannot resume the remembered session; joining again with its token");
             }
         }
         let request = JoinRequest {
@@ -265,15 +268,15 @@ impl Session {
     /// Plays until the game is over, reconnecting whenever the connection drops.
     async fn play(&mut self) -> Result<SessionSummary, ClientError> {
         loop {
-            let why = match self.play_connected().await {
+            let reason = match self.play_connected().await {
                 Ok(summary) => {
                     let _ = self.socket.close(None).await;
                     return Ok(summary);
                 }
-                Err(ClientError::ConnectionLost(why)) => why,
+                Err(ClientError::ConnectionLost(reason)) => reason,
                 Err(e) => return Err(e),
             };
-            if let Some(summary) = self.reconnect(why).await? {
+            if let Some(summary) = self.reconnect(reason).await? {
                 let _ = self.socket.close(None).await;
                 return Ok(summary);
             }
@@ -302,15 +305,15 @@ impl Session {
         }
     }
 
-    /// Reopens the connection with backoff after it dropped because of `why`. Returns the
+    /// Reopens the connection with backoff after it dropped because of `reason`. Returns the
     /// summary if the events replayed on the new connection finish the game.
-    async fn reconnect(&mut self, why: String) -> Result<Option<SessionSummary>, ClientError> {
-        tracing::warn!(player.id = %self.joined.player_id, error = %why, "lost the connection to the host; reconnecting");
+    async fn reconnect(&mut self, reason: String) -> Result<Option<SessionSummary>, ClientError> {
+        tracing::warn!(player.id = %self.joined.player_id, error = %reason, "lost the connection to the host; reconnecting");
         // Replies to answers sent on the old connection can no longer arrive.
         self.pending.clear();
         let dropped = Instant::now();
         let mut backoff = Backoff::new(&self.reconnect);
-        let mut last = why;
+        let mut last = reason;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -327,13 +330,13 @@ impl Session {
 
             let mut opened = match connection::open(&self.joined.ws_url, &self.joined.token).await {
                 Ok(opened) => opened,
-                Err(OpenError::Unauthorized(why)) => {
-                    tracing::error!(player.id = %self.joined.player_id, error = %why, "the host rejected the session token");
-                    return Err(ClientError::SessionRejected(why));
+                Err(OpenError::Unauthorized(reason)) => {
+                    tracing::error!(player.id = %self.joined.player_id, error = %reason, "the host rejected the session token");
+                    return Err(ClientError::SessionRejected(reason));
                 }
-                Err(OpenError::Failed(why)) => {
-                    tracing::info!(attempt, error = %why, "reconnect attempt failed");
-                    last = why;
+                Err(OpenError::Failed(reason)) => {
+                    tracing::info!(attempt, error = %reason, "reconnect attempt failed");
+                    last = reason;
                     continue;
                 }
             };
@@ -355,9 +358,9 @@ impl Session {
             .await
             {
                 Ok(early) => early,
-                Err(why) => {
-                    tracing::info!(attempt, error = %why, "resubscribing failed");
-                    last = why;
+                Err(reason) => {
+                    tracing::info!(attempt, error = %reason, "resubscribing failed");
+                    last = reason;
                     continue;
                 }
             };
@@ -370,7 +373,7 @@ impl Session {
         }
     }
 
-    /// Handles the messages that arrived while subscribing. `replayed` says whether they were
+    /// Handles the messages that arrived while subscribing. `replayed` is true when they were
     /// replayed after a reconnect in the same host run.
     fn handle_early(
         &mut self,
@@ -555,8 +558,8 @@ impl Session {
                 if self.replaying {
                     // A replayed event carries the time left when it was first sent. Take off
                     // its age, measured as the local wall clock minus the host's send stamp.
-                    // NOTE: this is exact only when both wall clocks agree; on a skewed client
-                    // the countdown after a reconnect ends early or late by the skew, while the
+                    // NOTE: this is exact only when both wall clocks agree. On a skewed client
+                    // the countdown after a reconnect ends early or late by the skew, but the
                     // host still judges the answer by its own clock.
                     remaining_ms =
                         remaining_ms.saturating_sub(unix_ms().saturating_sub(sent_at_ms));
@@ -684,11 +687,11 @@ impl Session {
         };
         self.pending
             .insert(id.clone(), (index, option, Instant::now()));
-        if let Err(why) = connection::send(&mut self.socket, &publish).await {
+        if let Err(reason) = connection::send(&mut self.socket, &publish).await {
             self.pending.remove(&id);
             self.answered.remove(&index);
             self.queued.push_front((index, option));
-            return Err(ClientError::ConnectionLost(why));
+            return Err(ClientError::ConnectionLost(reason));
         }
         Ok(())
     }

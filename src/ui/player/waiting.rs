@@ -77,25 +77,28 @@ pub fn retry_message(retry: &Retry) -> String {
     )
 }
 
-/// Draws the lobby message once the player was admitted. With a `standing` from the host the
-/// game has started, so the message shows the score and waits for the next question.
+/// Draws the lobby message once the player was admitted, with the score and rank from the
+/// host's `standing` when there is one.
 pub fn render_lobby(joined: &Joined, standing: Option<&Standing>, body: Rect, buf: &mut Buffer) {
     let bold = Style::new().add_modifier(Modifier::BOLD);
-    let waiting = match standing {
-        Some(_) => "",
-        None => " Waiting for the host to start.",
-    };
     let mut lines = vec![Line::from(vec![
         Span::raw("You are "),
         Span::styled(joined.name.clone(), bold),
         Span::raw(" in "),
         Span::styled(joined.title.clone(), bold),
-        Span::raw(format!(" ({}).{waiting}", joined.code)),
+        Span::raw(format!(
+            " ({}). Waiting for the host to start.",
+            joined.code
+        )),
     ])];
+    // The host sends a standing on every first subscription, also before the game starts, so
+    // the line above stays.
+    // NOTE: a player who restarts between two questions also sees "Waiting for the host to
+    // start", because a standing does not say whether the game has started.
     if let Some(standing) = standing {
         lines.push(Line::default());
         lines.push(Line::from(format!(
-            "Score {}, rank {} of {}. Waiting for the next question.",
+            "Score {}, rank {} of {}.",
             standing.score, standing.rank, standing.players
         )));
     }
