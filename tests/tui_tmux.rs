@@ -157,8 +157,16 @@ impl Drop for Tmux {
 
 /// Returns a shell command line that runs the binary with `args` and then writes its exit
 /// code to `status_file`, so the test can check it after the session ends.
+///
+/// The binary gets a data directory next to `status_file`, so the test never shares or
+/// touches the user's database and remembered sessions.
 fn command_line(args: &[&str], status_file: &Path) -> String {
-    let mut line = shell_quote(BINARY);
+    let data_dir = status_file.with_extension("data");
+    let mut line = format!(
+        "XDG_DATA_HOME={} {}",
+        shell_quote(data_dir.to_str().unwrap()),
+        shell_quote(BINARY)
+    );
     for arg in args {
         line.push(' ');
         line.push_str(&shell_quote(arg));

@@ -22,6 +22,9 @@ pub struct Quizcast {
     /// Every stdout line read so far, in order.
     seen: Vec<String>,
     stderr: Option<JoinHandle<String>>,
+    /// The process's own data directory (database, remembered sessions), so tests never share
+    /// or touch the user's.
+    _data_dir: tempfile::TempDir,
 }
 
 /// How a process ended.
@@ -38,8 +41,10 @@ pub struct Exit {
 impl Quizcast {
     /// Starts `quizcast ARGS` with stdin closed and stdout and stderr captured.
     pub fn spawn(label: &str, args: &[&str]) -> Quizcast {
+        let data_dir = tempfile::tempdir().expect("temporary data directory");
         let mut child = Command::new(BINARY)
             .args(args)
+            .env("XDG_DATA_HOME", data_dir.path())
             .env_remove("QUIZCAST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -69,6 +74,7 @@ impl Quizcast {
             lines: rx,
             seen: Vec::new(),
             stderr: Some(stderr),
+            _data_dir: data_dir,
         }
     }
 
