@@ -30,7 +30,7 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
         auto_start: args.auto_start,
         auto_advance: args.auto_advance()?,
     };
-    if args.headless && automation.auto_start.is_none() {
+    if args.headless && automation.auto_start.is_none() && args.resume.is_none() {
         return Err(
             "--headless needs --auto-start N, because no one can press Enter to start the game"
                 .into(),

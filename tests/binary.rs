@@ -301,3 +301,100 @@ fn play_help_lists_options() {
         assert!(help.contains(option), "{option} missing from:\n{help}");
     }
 }
+
+#[test]
+fn host_killed_and_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quiz.db");
+    let db_arg = db.to_str().unwrap();
+    let bank = dir.path().join("bank.toml");
+    let mut text = String::from("title = \"Crash test\"\ntime_limit = 30\n");
+    for i in 0..3 {
+        text.push_str(&format!(
+            "[[questions]]\ntext = \"Q{i}\"\noptions = [\"right\", \"wrong\"]\ncorrect = 1\n"
+        ));
+    }
+    std::fs::write(&bank, text).unwrap();
+
+    // The first host waits long after each question, so it can be killed between questions.
+    let (mut host, listening) = start_host(&[
+        "--questions",
+        bank.to_str().unwrap(),
+        "--db",
+        db_arg,
+        "--auto-start",
+        "2",
+        "--auto-advance",
+        "60",
+    ]);
+    let url = join_url(&listening);
+    let port = url
+        .trim_start_matches("http://127.0.0.1:")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut players: Vec<Quizcast> = ["Ada", "Bob"]
+        .iter()
+        .map(|name| {
+            Quizcast::spawn(
+                &format!("player {name}"),
+                &[
+                    "play",
+                    &url,
+                    "--headless",
+                    "--name",
+                    name,
+                    "--answers",
+                    "first",
+                ],
+            )
+        })
+        .collect();
+    let closed = host.wait_for_event("question_closed", WHOLE_GAME);
+    assert_eq!(closed["index"], 0);
+    let first_points: Vec<u64> = players
+        .iter_mut()
+        .map(|p| {
+            p.wait_for_event("result", WHOLE_GAME)["score"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert!(first_points.iter().all(|&s| s > 0), "{first_points:?}");
+    host.kill();
+
+    // The second host resumes on the same port; the players come back by themselves.
+    let bind = format!("127.0.0.1:{port}");
+    let mut resumed = Quizcast::spawn(
+        "resumed host",
+        &[
+            "host",
+            "--headless",
+            "--bind",
+            &bind,
+            "--db",
+            db_arg,
+            "--resume",
+            "--auto-advance",
+            "2",
+        ],
+    );
+    let listening = resumed.wait_for_event("listening", STARTUP);
+    assert_eq!(join_url(&listening), url, "same code and address");
+    let exit = resumed.finish(WHOLE_GAME);
+    assert!(exit.status.success(), "resumed host: {}", exit.stderr);
+    let over = events_named("resumed host", &exit.lines, "game_over");
+    let results = over[0]["results"].as_array().unwrap().clone();
+    assert_eq!(results.len(), 2);
+
+    for (player, before) in players.iter_mut().zip(first_points) {
+        let exit = player.finish(WHOLE_GAME);
+        assert!(exit.status.success(), "{}: {}", player.label, exit.stderr);
+        let reconnected = events_named(&player.label, &exit.lines, "reconnected");
+        assert!(!reconnected.is_empty(), "{} reconnected", player.label);
+        let over = events_named(&player.label, &exit.lines, "game_over");
+        let score = over[0]["score"].as_u64().unwrap();
+        assert!(score >= before, "{}: {score} < {before}", player.label);
+    }
+}

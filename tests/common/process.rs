@@ -78,6 +78,12 @@ impl Quizcast {
         }
     }
 
+    /// Kills the process with SIGKILL, as a crash would end it, and waits for it.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("kill the process");
+        let _ = self.child.wait();
+    }
+
     /// Returns the next stdout line, or `None` once stdout is closed. Panics at `deadline`.
     pub fn next_line(&mut self, deadline: Instant) -> Option<String> {
         let left = deadline.saturating_duration_since(Instant::now());
