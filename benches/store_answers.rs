@@ -49,8 +49,10 @@ fn ms(d: Duration) -> f64 {
 /// Returns the time to acknowledge every answer and each answer's latency, sorted.
 fn one_run() -> (Duration, Vec<Duration>) {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let store = Store::open(&dir.path().join("bench.db"), |message| eprintln!("{message}"))
-        .expect("open the database");
+    let store = Store::open(&dir.path().join("bench.db"), |message| {
+        eprintln!("{message}")
+    })
+    .expect("open the database");
     let bank = Bank::bundled();
     let code = "BENCH".to_string();
     let (done_tx, done_rx) = mpsc::channel();
@@ -83,6 +85,7 @@ fn one_run() -> (Duration, Vec<Duration>) {
         let ack = ack_tx.clone();
         let queued = Instant::now();
         let record = Record::Answer {
+            received_at_ms: 1_796_400_000_000 + i as u64,
             code: code.clone(),
             index: 0,
             player_id: format!("p{i}"),

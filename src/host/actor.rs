@@ -252,7 +252,7 @@ impl Actor {
                 let record = result
                     .as_ref()
                     .ok()
-                    .map(|answer| self.answer_record(player, index, answer));
+                    .map(|answer| self.answer_record(player, index, answer, received_at));
                 let accepted = result.is_ok();
                 // The acknowledgement waits for the answer's commit: an acknowledged answer is
                 // stored.
@@ -314,9 +314,17 @@ impl Actor {
         Ok((joined, record))
     }
 
-    fn answer_record(&self, player: PlayerIndex, index: usize, answer: &Answer) -> Record {
+    fn answer_record(
+        &self,
+        player: PlayerIndex,
+        index: usize,
+        answer: &Answer,
+        received_at: Instant,
+    ) -> Record {
         let p = &self.game.players()[player];
+        let age_ms = received_at.elapsed().as_millis() as u64;
         Record::Answer {
+            received_at_ms: unix_ms().saturating_sub(age_ms),
             code: self.game.code().to_string(),
             index,
             player_id: p.id.clone(),

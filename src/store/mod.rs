@@ -45,6 +45,8 @@ pub enum Record {
     Opened { code: String, index: usize },
     /// An accepted answer, with the player's totals after it.
     Answer {
+        /// Server wall-clock time the answer was received, in ms since the Unix epoch.
+        received_at_ms: u64,
         code: String,
         index: usize,
         player_id: String,

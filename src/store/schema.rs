@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS answers (
     elapsed_ms INTEGER NOT NULL,
     correct INTEGER NOT NULL,
     points INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL, -- server wall-clock time of receipt
     stored_at_ms INTEGER NOT NULL,
     PRIMARY KEY (code, question, player_id)
 );
@@ -123,6 +124,7 @@ fn apply_one(tx: &rusqlite::Transaction, record: &Record, now: i64) -> rusqlite:
         }
         Record::Opened { code, index } => set_state(tx, code, "open", *index, now)?,
         Record::Answer {
+            received_at_ms,
             code,
             index,
             player_id,
@@ -134,8 +136,9 @@ fn apply_one(tx: &rusqlite::Transaction, record: &Record, now: i64) -> rusqlite:
         } => {
             tx.prepare_cached(
                 "INSERT INTO answers
-                 (code, question, player_id, option, elapsed_ms, correct, points, stored_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 (code, question, player_id, option, elapsed_ms, correct, points,
+                  received_at_ms, stored_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 code,
@@ -145,6 +148,7 @@ fn apply_one(tx: &rusqlite::Transaction, record: &Record, now: i64) -> rusqlite:
                 *elapsed_ms as i64,
                 correct,
                 *points as i64,
+                *received_at_ms as i64,
                 now
             ])?;
             tx.prepare_cached(

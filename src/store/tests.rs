@@ -26,6 +26,7 @@ fn player_record(code: &str, id: &str, position: usize) -> Record {
 
 fn answer_record(code: &str, index: usize, id: &str, option: usize, score: u64) -> Record {
     Record::Answer {
+        received_at_ms: 1_796_400_000_000,
         code: code.into(),
         index,
         player_id: id.into(),
