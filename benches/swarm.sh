@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Load test of a headless quizcast host with `quizcast swarm`, both on this machine.
 #
-# Each run starts a host on 127.0.0.1 with --auto-start N, samples its resident memory before
-# any player and again once N WebSocket connections are open, runs N swarm players through a
-# 3-question game, waits for the host to exit and prints one line of figures. After the
-# repetitions it prints the median of each column.
+# Each run starts a host on 127.0.0.1 with --auto-start N and runs N swarm players through a
+# 3-question game. It samples the host's resident memory before any player and again once N
+# WebSocket connections are open. When the host has exited, it prints one line of figures.
+# After the repetitions it prints the median of each column.
 #
 # Usage: benches/swarm.sh [--players N] [--answers SPEC] [--answer-within-ms MS] [--reps N]
 #                         [--ramp-ms MS] [--join-rate N] [--time-limit SECS] [--out DIR]
@@ -81,7 +81,7 @@ out_dir=${out_dir:-$(mktemp -d -t quizcast-swarm-results.XXXXXX)}
 mkdir -p "$out_dir"
 
 # PIDs of the current run's background processes, killed on exit. GNU time does not pass
-# SIGTERM on to the program it measures, so the list holds both.
+# SIGTERM on to the program it measures, so the list contains both.
 background=()
 cleanup() {
     for pid in "${background[@]}"; do
@@ -288,7 +288,7 @@ for run in $(seq "$reps"); do
     fi
     swarm_status=0
     wait "$swarm_wrapper" || swarm_status=$?
-    # The host exits after game over; give it 30 s, then stop it and say so.
+    # The host exits after game over; give it 30 s, then stop it and report that.
     for _ in $(seq 300); do
         kill -0 "$host_wrapper" 2>/dev/null || break
         sleep 0.1

@@ -257,9 +257,9 @@ fn join_events() -> Vec<HostEvent> {
         .collect()
 }
 
-/// Each answer is followed by a new top 5, the worst case for the screen: the game actor sends
-/// both at most every 100 ms, so a real flood of 10,000 answers in a second brings about 10
-/// of each.
+/// Returns 10,000 `AnswerReceived` events, each followed by a new top 5. That is the worst case
+/// for the screen: the game actor sends both at most every 100 ms, so a real flood of 10,000
+/// answers in one second brings about 10 of each.
 fn answer_events() -> Vec<HostEvent> {
     (1..=PLAYERS)
         .flat_map(|answered| {
@@ -334,7 +334,7 @@ fn game_over(now: Instant) -> HostState {
     state
 }
 
-/// A top 5 that changes with `answered`, so every frame has different names and scores to draw.
+/// Returns a top 5 that changes with `answered`, so every frame has different names and scores to draw.
 fn top_five(answered: usize) -> Vec<Standing> {
     (0..5)
         .map(|place| Standing {
