@@ -119,6 +119,13 @@ async fn reader_that_stops_is_dropped() {
         })
     };
 
+    // Wait until the game has started with everyone connected, so the drop happens mid-game.
+    let mut status = host.state.registry.game(&host.code).unwrap().status;
+    status
+        .wait_for(|s| s.state == "question")
+        .await
+        .expect("the game actor is running");
+
     // Flood the stalled player's channel until its socket buffers and outbound queue are full
     // and the hub drops it. Yielding lets its writer fill the socket first, as a real stall
     // would.

@@ -31,6 +31,16 @@ use crate::protocol::{
 };
 use crate::server::http::{JoinRequest, JoinResponse};
 
+/// A `data` frame with its event left as JSON text.
+#[derive(serde::Deserialize)]
+struct DataFrame<'a> {
+    #[serde(borrow)]
+    id: std::borrow::Cow<'a, str>,
+    seq: u64,
+    #[serde(borrow)]
+    event: &'a serde_json::value::RawValue,
+}
+
 /// What a player session needs.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
@@ -450,9 +460,34 @@ impl Session {
                 ));
             }
         };
+        // Channel events are most of the traffic: parse them straight into their event type
+        // instead of through a generic JSON value. The server always writes `type` first.
+        if text.starts_with(r#"{"type":"data""#) {
+            let data: DataFrame = serde_json::from_str(&text)
+                .map_err(|e| ClientError::Protocol(format!("{e} in {text}")))?;
+            return self.on_data_json(&data.id, data.seq, data.event.get());
+        }
         let message: ServerMessage = serde_json::from_str(&text)
             .map_err(|e| ClientError::Protocol(format!("{e} in {text}")))?;
         self.on_message(message)
+    }
+
+    /// Handles a channel event still in its JSON text.
+    fn on_data_json(
+        &mut self,
+        subscription: &str,
+        seq: u64,
+        event: &str,
+    ) -> Result<Step, ClientError> {
+        self.track_seq(subscription, seq);
+        let invalid = |e: serde_json::Error| ClientError::Protocol(format!("invalid event: {e}"));
+        if subscription == QUESTIONS_SUBSCRIPTION {
+            let event: QuestionsEvent = serde_json::from_str(event).map_err(invalid)?;
+            self.on_questions_event(event);
+            return Ok(Step::Continue);
+        }
+        let event: PlayerChannelEvent = serde_json::from_str(event).map_err(invalid)?;
+        Ok(self.on_private_event(event))
     }
 
     fn on_message(&mut self, message: ServerMessage) -> Result<Step, ClientError> {
