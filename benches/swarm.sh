@@ -13,7 +13,6 @@
 # RAMP_MS, JOIN_RATE, TIME_LIMIT, OUT_DIR, SCRAPE_MS, QUIZCAST_BIN, WAIT_IDLE=0, NO_BUILD=1.
 # Each run first waits until the CPUs are idle, unless --no-wait-idle. --binary runs
 # a quizcast built elsewhere (for example from another commit) and skips the build.
-# CARGO_TARGET_DIR defaults to /work/target-bench when it exists, else to Cargo's default.
 #
 # Needs bash, curl and jq; /usr/bin/time (GNU time) adds CPU seconds and max RSS per process.
 
@@ -67,9 +66,6 @@ if [[ -x /usr/bin/time ]]; then
 fi
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-if [[ -z ${CARGO_TARGET_DIR:-} && -d /work/target-bench ]]; then
-    export CARGO_TARGET_DIR=/work/target-bench
-fi
 if [[ -n $binary ]]; then
     no_build=1
 else

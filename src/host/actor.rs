@@ -470,11 +470,13 @@ impl Actor {
         let record = Record::Closed {
             code: self.game.code().to_string(),
             index: closed.index,
-            streaks: self
-                .game
-                .players()
+            // Only players who did not answer can have a streak the store has not seen: every
+            // answer was stored with the streak it produced.
+            streaks: closed
+                .results
                 .iter()
-                .map(|p| (p.id.clone(), p.streak))
+                .filter(|r| r.answer.is_none())
+                .map(|r| (self.game.players()[r.player].id.clone(), r.streak))
                 .collect(),
         };
         let mut messages = vec![self.closed_message(&closed)];

@@ -26,7 +26,7 @@ use crate::server::registry::Session;
 use crate::server::{self, AppState, hub::Hub};
 use crate::store::{self, Record, SavedGame, SavedPhase, Store, StoreError};
 use actor::Automation;
-use events::{HostCommand, HostEvent, Standing};
+use events::{HostCommand, HostEvent, QuestionInfo, Standing};
 
 /// Letters and digits of generated game codes, without the look-alikes 0/O and 1/I.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -148,7 +148,7 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
     let bank = game.bank().clone();
     let resumed = saved
         .is_some()
-        .then(|| resumed_event(&game, saved.as_ref()));
+        .then(|| resumed_events(&game, saved.as_ref()));
     let (handle, actor) = actor::spawn(
         game,
         hub,
@@ -166,7 +166,7 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
         title: bank.title.clone(),
         questions: bank.questions.len(),
     });
-    if let Some(Some(event)) = resumed {
+    for event in resumed.into_iter().flatten() {
         let _ = actor_events_tx.send(event);
     }
     drop(actor_events_tx);
@@ -261,21 +261,38 @@ fn open_store(
     Ok(store)
 }
 
-/// Returns the event that shows a resumed game's last question on the host's screen.
-fn resumed_event(game: &Game, saved: Option<&SavedGame>) -> Option<HostEvent> {
-    let saved = saved?;
+/// Returns the events that show a resumed game's last question and its answers on the host's
+/// screen: the question, already past its deadline, then its close.
+fn resumed_events(game: &Game, saved: Option<&SavedGame>) -> Vec<HostEvent> {
+    let Some(saved) = saved else {
+        return Vec::new();
+    };
     let index = match saved.phase {
-        SavedPhase::Lobby => return None,
+        SavedPhase::Lobby => return Vec::new(),
         SavedPhase::Open { index } | SavedPhase::Closed { index } => index,
     };
-    Some(HostEvent::QuestionClosed {
+    let question = game.question(index);
+    let started = HostEvent::QuestionStarted {
+        question: QuestionInfo {
+            index,
+            total: game.bank().questions.len(),
+            text: question.text.clone(),
+            options: question.options.clone(),
+            time_limit_secs: question.time_limit_secs,
+            points: question.points,
+        },
+        deadline: std::time::Instant::now(),
+        connected: 0,
+    };
+    let closed = HostEvent::QuestionClosed {
         index,
         correct: game.question(index).correct.clone(),
         counts: saved.counts.clone(),
         answered: saved.answered.len(),
         top: game.top(actor::TOP),
         more: index + 1 < game.bank().questions.len(),
-    })
+    };
+    vec![started, closed]
 }
 
 /// Pending connections the kernel queues before accept, so a join storm of thousands of

@@ -56,7 +56,8 @@ pub enum Record {
         points: u64,
         totals: Totals,
     },
-    /// Question `index` closed; `streaks` are the players' streaks after the close, by id.
+    /// Question `index` closed; `streaks` are the streaks after the close of the players whose
+    /// streak changed without an answer record, by id.
     Closed {
         code: String,
         index: usize,
