@@ -524,21 +524,15 @@ impl Session {
         }
     }
 
+    /// Handles a channel event that was already parsed into a JSON value (those that arrived
+    /// during the handshake, which are few).
     fn on_data(
         &mut self,
         subscription: &str,
         seq: u64,
         event: serde_json::Value,
     ) -> Result<Step, ClientError> {
-        self.track_seq(subscription, seq);
-        let invalid = |e: serde_json::Error| ClientError::Protocol(format!("invalid event: {e}"));
-        if subscription == QUESTIONS_SUBSCRIPTION {
-            let event: QuestionsEvent = serde_json::from_value(event).map_err(invalid)?;
-            self.on_questions_event(event);
-            return Ok(Step::Continue);
-        }
-        let event: PlayerChannelEvent = serde_json::from_value(event).map_err(invalid)?;
-        Ok(self.on_private_event(event))
+        self.on_data_json(subscription, seq, &event.to_string())
     }
 
     /// Counts gaps and reordering in a subscription's sequence numbers.
