@@ -66,7 +66,7 @@ pub struct HostArgs {
 
     /// Move on this many seconds after each question closes. Default: keys in the UI, 5 s when
     /// headless.
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
     pub auto_advance: Option<f64>,
 
     /// Write the final results (rank, name, score, correct answers) to FILE as JSON.
