@@ -27,7 +27,7 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(5);
 pub async fn host(args: HostArgs) -> Result<(), String> {
     let _log = init_logging(args.headless, args.log_file.clone(), "host.log")?;
     let automation = Automation {
-        auto_start: args.auto_start,
+        auto_start: args.auto_start.map(|n| n as usize),
         auto_advance: args.auto_advance()?,
     };
     if args.headless && automation.auto_start.is_none() && args.resume.is_none() {

@@ -60,9 +60,9 @@ pub struct HostArgs {
     #[arg(long)]
     pub headless: bool,
 
-    /// Start the game as soon as N players are connected.
-    #[arg(long, value_name = "N")]
-    pub auto_start: Option<usize>,
+    /// Start the game as soon as N players are connected (1 or more).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub auto_start: Option<u32>,
 
     /// Move on this many seconds after each question closes. Default: keys in the UI, 5 s when
     /// headless.

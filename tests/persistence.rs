@@ -99,6 +99,10 @@ async fn resumed_game_keeps_players_and_scores() {
 
     // Ada's old token still opens her session, and her points are kept.
     let mut ada = Inbox::reconnect(&second, &ada_token).await;
+    // The question open at the stop comes back closed, with the answers stored before it.
+    let closed = ada.event("question_closed").await;
+    assert_eq!(closed["index"], 0);
+    assert_eq!(closed["counts"], serde_json::json!([0, 1, 0, 0]));
     let snapshot = ada.event("snapshot").await;
     assert!(snapshot["score"].as_u64().unwrap() > 0, "{snapshot}");
     assert_eq!(snapshot["streak"], 1);

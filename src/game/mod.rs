@@ -236,6 +236,11 @@ impl Game {
         self.answers[player].is_some()
     }
 
+    /// Returns the answers per option of the open or last question.
+    pub fn counts(&self) -> &[usize] {
+        &self.counts
+    }
+
     /// Returns how many answers the open or last question has.
     pub fn answered(&self) -> usize {
         self.answered

@@ -266,7 +266,7 @@ impl Actor {
                 }
             }
             GameCommand::CurrentQuestion { respond } => {
-                let event = self.current_question_event();
+                let event = self.question_state_event();
                 self.store
                     .write(None, Some(Box::new(move || respond(event))));
             }
@@ -412,6 +412,28 @@ impl Actor {
             deadline,
             connected: self.game.connected(),
         });
+    }
+
+    /// Returns what a player subscribing to the question channel needs to see now: the open
+    /// question, or between questions the last question's close (so a player who comes back,
+    /// also after a host restart, sees its outcome), or nothing in the lobby and after the end.
+    fn question_state_event(&self) -> Option<String> {
+        let Phase::Closed { index } = self.game.phase() else {
+            return self.current_question_event();
+        };
+        let event = QuestionsEvent::QuestionClosed {
+            index,
+            correct: self
+                .game
+                .question(index)
+                .correct
+                .iter()
+                .map(|c| c + 1)
+                .collect(),
+            counts: self.game.counts().to_vec(),
+            sent_at_ms: unix_ms(),
+        };
+        Some(serde_json::to_string(&event).expect("events always serialize"))
     }
 
     fn current_question_event(&self) -> Option<String> {

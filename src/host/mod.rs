@@ -261,14 +261,23 @@ fn open_store(
     Ok(store)
 }
 
-/// Returns the events that show a resumed game's last question and its answers on the host's
-/// screen: the question, already past its deadline, then its close.
+/// Returns the events that show a resumed game on the host's screen: its players, then its last
+/// question (already past its deadline) and that question's close.
 fn resumed_events(game: &Game, saved: Option<&SavedGame>) -> Vec<HostEvent> {
     let Some(saved) = saved else {
         return Vec::new();
     };
+    let mut events: Vec<HostEvent> = game
+        .players()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| HostEvent::PlayerJoined {
+            name: p.name.clone(),
+            players: i + 1,
+        })
+        .collect();
     let index = match saved.phase {
-        SavedPhase::Lobby => return Vec::new(),
+        SavedPhase::Lobby => return events,
         SavedPhase::Open { index } | SavedPhase::Closed { index } => index,
     };
     let question = game.question(index);
@@ -292,7 +301,9 @@ fn resumed_events(game: &Game, saved: Option<&SavedGame>) -> Vec<HostEvent> {
         top: game.top(actor::TOP),
         more: index + 1 < game.bank().questions.len(),
     };
-    vec![started, closed]
+    events.push(started);
+    events.push(closed);
+    events
 }
 
 /// Pending connections the kernel queues before accept, so a join storm of thousands of
