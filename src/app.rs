@@ -78,6 +78,8 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
         ui::host::run(events, running.commands.clone())
             .await
             .map_err(|e| format!("terminal error: {e}"))?;
+        // The host chose to quit: players are told so, rather than left reconnecting.
+        running.end_sessions(DRAIN_LIMIT).await;
     }
     running.stop().await;
     Ok(())

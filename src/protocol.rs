@@ -16,6 +16,9 @@ pub const MAX_FRAME_BYTES: usize = 16 * 1024;
 pub const INIT_TIMEOUT_MS: u64 = 10_000;
 /// The server sends `ka` this often, in ms.
 pub const KEEPALIVE_INTERVAL_MS: u64 = 20_000;
+/// WebSocket close code the server sends when the host ended the game on purpose; a client
+/// that receives it stops instead of reconnecting.
+pub const CLOSE_HOST_ENDED: u16 = 4000;
 /// A client that hears nothing for this many ms treats the connection as dead.
 pub const CONNECTION_TIMEOUT_MS: u64 = 60_000;
 

@@ -148,3 +148,33 @@ async fn low_join_rate_retries_until_all_join() {
     );
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_ending_game_stops_players() {
+    use quizcast::client::ClientError;
+    use quizcast::client::join::{JoinTarget, RetryPolicy};
+    use quizcast::client::session::{self, SessionConfig};
+
+    let host = start_host(bank(1), 2000, Automation::default()).await;
+    let config = SessionConfig {
+        target: JoinTarget::parse(&host.join_url).unwrap(),
+        name: "Ann".into(),
+        player_id: quizcast::client::new_player_id(),
+        retry: RetryPolicy::default(),
+        probe: None,
+    };
+    let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (_commands_tx, commands_rx) = tokio::sync::mpsc::unbounded_channel();
+    let session = tokio::spawn(session::run(config, events_tx, commands_rx));
+    while let Some(event) = events_rx.recv().await {
+        if matches!(event, PlayerEvent::Joined { .. }) {
+            break;
+        }
+    }
+
+    // The player stops at once instead of reconnecting to a game that is gone.
+    host.end_sessions(Duration::from_secs(2)).await;
+    let result = session.await.unwrap();
+    assert!(matches!(result, Err(ClientError::HostEnded)), "{result:?}");
+    host.stop().await;
+}

@@ -26,8 +26,8 @@ use super::memory::{SavedSession, StateFile};
 use super::probe::Probe;
 use super::reconnect::{Backoff, ReconnectPolicy};
 use crate::protocol::{
-    AnswerEvent, CONNECTION_TIMEOUT_MS, Channel, ClientMessage, PlayerChannelEvent, QuestionsEvent,
-    ServerMessage, unix_ms,
+    AnswerEvent, CLOSE_HOST_ENDED, CONNECTION_TIMEOUT_MS, Channel, ClientMessage,
+    PlayerChannelEvent, QuestionsEvent, ServerMessage, unix_ms,
 };
 use crate::server::http::{JoinRequest, JoinResponse};
 
@@ -446,6 +446,12 @@ impl Session {
         let text = match frame {
             Some(Ok(Message::Text(text))) => text,
             Some(Ok(Message::Close(frame))) => {
+                if frame
+                    .as_ref()
+                    .is_some_and(|f| u16::from(f.code) == CLOSE_HOST_ENDED)
+                {
+                    return Err(ClientError::HostEnded);
+                }
                 let reason = frame
                     .map(|f| f.reason.to_string())
                     .filter(|r| !r.is_empty())

@@ -97,6 +97,15 @@ impl RunningHost {
         let _ = tokio::time::timeout(limit, connections.wait_for(|n| *n == 0)).await;
     }
 
+    /// Tells every connected player that the host ended the game, so their clients stop
+    /// instead of reconnecting, and waits up to `limit` for them to leave.
+    pub async fn end_sessions(&self, limit: Duration) {
+        self.state
+            .hub
+            .close_all(crate::protocol::CLOSE_HOST_ENDED, "the host ended the game");
+        self.drain(limit).await;
+    }
+
     /// Stops the game and the server.
     pub async fn stop(mut self) {
         let _ = self.commands.send(HostCommand::Quit);

@@ -242,6 +242,20 @@ impl Hub {
         depths
     }
 
+    /// Tells every subscribed connection to close with `code` and `reason` after what is
+    /// already queued for it.
+    pub fn close_all(&self, code: u16, reason: &str) {
+        let channels = self.channels.lock().expect("hub lock poisoned");
+        let mut seen = std::collections::HashSet::new();
+        for subscriber in channels.values().flat_map(|c| &c.subscribers) {
+            if seen.insert(subscriber.conn.id) {
+                subscriber
+                    .conn
+                    .try_send(Outbound::Close(code, reason.to_string()));
+            }
+        }
+    }
+
     /// Drops `conn` as a slow consumer: removes its subscriptions and tells it to close.
     pub fn kick(&self, conn: &Arc<Conn>) {
         self.drop_slow(conn);
