@@ -36,7 +36,6 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
                 .into(),
         );
     }
-    raise_open_files_limit();
     let bank = match &args.questions {
         Some(path) => Bank::load(path).map_err(|e| e.to_string())?,
         None => Bank::bundled(),
@@ -64,6 +63,7 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
         resume,
     };
     let mut running = host::start(options).await.map_err(|e| e.to_string())?;
+    raise_open_files_limit();
 
     if args.headless {
         while let Some(event) = running.events.recv().await {

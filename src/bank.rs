@@ -31,6 +31,10 @@ pub const MAX_TIME_LIMIT_SECS: u32 = 240;
 pub const MIN_OPTIONS: usize = 2;
 /// Most options a question may have.
 pub const MAX_OPTIONS: usize = 6;
+/// Longest question text, in characters; longer text does not fit a projected screen.
+pub const MAX_TEXT_CHARS: usize = 500;
+/// Longest option text, in characters.
+pub const MAX_OPTION_CHARS: usize = 150;
 /// Largest points value accepted; larger values are certainly typos and would overflow scores.
 pub const MAX_POINTS: u32 = 100_000;
 
@@ -218,6 +222,15 @@ impl RawQuestion {
         if text.is_empty() {
             return Err(field_error("text", "missing or empty".into()));
         }
+        let length = text.chars().count();
+        if length > MAX_TEXT_CHARS {
+            return Err(field_error(
+                "text",
+                format!(
+                    "is {length} characters long; shorten it to {MAX_TEXT_CHARS} or fewer so it fits the screen"
+                ),
+            ));
+        }
 
         let options: Vec<String> = self
             .options
@@ -238,6 +251,19 @@ impl RawQuestion {
             return Err(field_error(
                 "options",
                 format!("option {} is empty", blank + 1),
+            ));
+        }
+        if let Some(long) = options
+            .iter()
+            .position(|o| o.chars().count() > MAX_OPTION_CHARS)
+        {
+            return Err(field_error(
+                "options",
+                format!(
+                    "option {} is {} characters long; shorten it to {MAX_OPTION_CHARS} or fewer",
+                    long + 1,
+                    options[long].chars().count()
+                ),
             ));
         }
 
@@ -376,6 +402,16 @@ time_limit = 30
     fn negative_points_rejected() {
         let message = error_of(&GOOD.replace("points = 2000", "points = -5"));
         assert!(message.contains("question 2, field `points`"), "{message}");
+    }
+
+    #[test]
+    fn overlong_text_rejected() {
+        let long = "x".repeat(MAX_TEXT_CHARS + 1);
+        let message = error_of(&GOOD.replace("Two plus two?", &long));
+        assert!(message.contains("question 1, field `text`"), "{message}");
+        let long_option = "y".repeat(MAX_OPTION_CHARS + 1);
+        let message = error_of(&GOOD.replace(r#""3", "4""#, &format!(r#""3", "{long_option}""#)));
+        assert!(message.contains("option 2 is 151 characters"), "{message}");
     }
 
     #[test]

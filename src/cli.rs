@@ -37,7 +37,7 @@ pub struct HostArgs {
     pub questions: Option<PathBuf>,
 
     /// Address and port to listen on; port 0 takes a free port.
-    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:7878")]
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:7878", value_parser = parse_bind)]
     pub bind: SocketAddr,
 
     /// Base URL players use (scheme, host, port), for a host behind NAT, a proxy or a tunnel.
@@ -179,6 +179,15 @@ pub struct SwarmArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Parses `--bind`, saying what form it takes when the value is wrong.
+fn parse_bind(value: &str) -> Result<SocketAddr, String> {
+    value.parse().map_err(|_| {
+        format!(
+            "{value:?} is not an address and port; use IP:PORT such as 0.0.0.0:7878 or 127.0.0.1:0"
+        )
+    })
 }
 
 impl HostArgs {

@@ -80,26 +80,27 @@ pub enum JoinError {
     GameOver,
 }
 
-/// Why an answer was rejected. None of these is ever scored.
+/// Why an answer was rejected. None of these is ever scored. Messages number questions from 1,
+/// as players see them; the `index` fields are 0-based, as on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnswerError {
-    #[error("question {index} is not open; {}", open_question(*.open))]
+    #[error("question {} is not open; {}", index + 1, open_question(*.open))]
     NotOpen { index: usize, open: Option<usize> },
-    #[error("the answer arrived {late_ms} ms after the deadline of question {index}")]
+    #[error("the answer arrived {late_ms} ms after the deadline of question {}", index + 1)]
     Late { index: usize, late_ms: u64 },
-    #[error("option {option} is out of range; question {index} has options 1 to {options}")]
+    #[error("option {option} is out of range; question {} has options 1 to {options}", index + 1)]
     OutOfRange {
         index: usize,
         option: usize,
         options: usize,
     },
-    #[error("question {index} was already answered; only the first answer counts")]
+    #[error("question {} was already answered; only the first answer counts", index + 1)]
     Duplicate { index: usize },
 }
 
 fn open_question(open: Option<usize>) -> String {
     match open {
-        Some(index) => format!("question {index} is open"),
+        Some(index) => format!("question {} is open", index + 1),
         None => "no question is open".into(),
     }
 }

@@ -71,6 +71,7 @@ pub fn load(path: &Path, code: Option<&str>) -> Result<SavedGame, StoreError> {
             .ok_or_else(|| StoreError::NoSuchGame {
                 file: file.clone(),
                 code: code.to_string(),
+                unfinished: unfinished_codes(&connection),
             })?,
         None => connection
             .query_row(
@@ -121,6 +122,25 @@ pub fn load(path: &Path, code: Option<&str>) -> Result<SavedGame, StoreError> {
 }
 
 type GameRow = (String, String, String, Option<i64>);
+
+/// Returns the codes of the unfinished games, most recent first, for an error message.
+fn unfinished_codes(connection: &Connection) -> String {
+    let codes: Vec<String> = connection
+        .prepare(
+            "SELECT code FROM games WHERE state != 'over' ORDER BY updated_at_ms DESC LIMIT 10",
+        )
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()
+        })
+        .unwrap_or_default();
+    if codes.is_empty() {
+        "none".to_string()
+    } else {
+        codes.join(", ")
+    }
+}
 
 fn game_row(row: &rusqlite::Row) -> rusqlite::Result<GameRow> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))

@@ -103,11 +103,16 @@ pub enum StoreError {
     Full { file: String },
     #[error("database {file}: {message}")]
     Other { file: String, message: String },
+    #[error("no game {code:?} in database {file}; unfinished games there: {unfinished}")]
+    NoSuchGame {
+        file: String,
+        code: String,
+        /// Codes of the unfinished games, or "none".
+        unfinished: String,
+    },
     #[error(
-        "no game {code:?} in database {file}; list games with `sqlite3 {file} 'select code, title, state from games'`"
+        "no unfinished game in database {file}; start a new game without --resume, or pass the --db the game was hosted with"
     )]
-    NoSuchGame { file: String, code: String },
-    #[error("no unfinished game in database {file}")]
     NothingToResume { file: String },
     #[error("game {code} in database {file} has already finished; start a new game")]
     Finished { file: String, code: String },

@@ -1,6 +1,6 @@
 //! The nickname text field shown before joining.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Most characters (grapheme clusters) a nickname may have.
@@ -34,10 +34,15 @@ impl NicknameInput {
 
     /// Applies one key press to the field.
     pub fn handle_key(&mut self, key: KeyEvent) -> NicknameKey {
+        let control = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Enter => return self.submit(),
             KeyCode::Esc => return NicknameKey::Cancel,
             KeyCode::Backspace => self.delete_last(),
+            // The usual line-editing keys; other Ctrl combinations are not text.
+            KeyCode::Char('u') if control => self.text.clear(),
+            KeyCode::Char('w') if control => self.delete_word(),
+            KeyCode::Char(_) if control => {}
             KeyCode::Char(c) => self.push(c),
             _ => {}
         }
@@ -58,6 +63,13 @@ impl NicknameInput {
         } else {
             self.error = Some("A nickname has at most 20 characters");
         }
+    }
+
+    fn delete_word(&mut self) {
+        let kept = self.text.trim_end().len();
+        self.text.truncate(kept);
+        let start = self.text.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        self.text.truncate(start);
     }
 
     fn delete_last(&mut self) {

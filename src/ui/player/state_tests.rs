@@ -227,3 +227,18 @@ fn ended_session_shows_ended() {
     state.end_session();
     assert_eq!(state.screen(), Screen::Ended);
 }
+
+#[test]
+fn prompt_ctrl_keys_edit_not_type() {
+    let mut state = PlayerState::new(None);
+    let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    for c in "ada lovelace".chars() {
+        state.handle_key(key(KeyCode::Char(c)), Instant::now());
+    }
+    state.handle_key(ctrl('w'), Instant::now());
+    assert_eq!(state.nickname.text, "ada ");
+    state.handle_key(ctrl('x'), Instant::now());
+    assert_eq!(state.nickname.text, "ada ", "other Ctrl keys type nothing");
+    state.handle_key(ctrl('u'), Instant::now());
+    assert_eq!(state.nickname.text, "");
+}
