@@ -41,14 +41,14 @@ struct DataFrame<'a> {
     event: &'a serde_json::value::RawValue,
 }
 
-/// What a player session needs.
+/// The settings of a player session.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
     pub target: JoinTarget,
     pub name: String,
     pub player_id: String,
     pub retry: RetryPolicy,
-    /// Where to record latencies and losses, for load reports.
+    /// The recorder of latencies and losses, for load reports.
     pub probe: Option<Arc<Probe>>,
 }
 
@@ -64,7 +64,7 @@ pub struct SessionOptions {
     pub keep_player_id: bool,
 }
 
-/// What a finished session observed, for checks and load reports.
+/// The outcome of a finished session, for checks and load reports.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SessionSummary {
     pub rank: u32,

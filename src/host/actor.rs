@@ -99,7 +99,7 @@ pub struct GameHandle {
     pub status: watch::Receiver<GameStatus>,
 }
 
-/// How a game moves on without a person pressing keys.
+/// The rules that move a game on without a person pressing keys.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Automation {
     /// Start when this many players are connected.

@@ -54,7 +54,7 @@ pub struct HostOptions {
     pub resume: Option<Option<String>>,
 }
 
-/// Why the host could not start.
+/// A failure to start the host.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
     #[error("cannot listen on {addr}: {source}; choose another address or port with --bind")]

@@ -136,7 +136,7 @@ async fn handle(socket: WebSocket, state: Arc<AppState>) {
     }
 }
 
-/// Why the server ends a connection, sent in its close frame.
+/// The code and reason the server closes a connection with.
 struct CloseReason {
     code: u16,
     reason: String,
@@ -510,7 +510,7 @@ impl Connection {
     }
 
     /// Hands the answer to the game actor, which queues `publish_success` or `publish_error`
-    /// on this connection itself, so the reader never waits for the game.
+    /// on this connection itself, so the reader does not wait for the verdict.
     async fn submit(&self, id: String, answer: AnswerEvent, received_at: Instant) {
         let conn = self.conn.clone();
         let hub = self.state.hub.clone();

@@ -86,7 +86,7 @@ struct Op {
     then: Option<Callback>,
 }
 
-/// Why the database could not be opened or read.
+/// A failure to open, read or write the database.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
