@@ -16,9 +16,10 @@ mod state_tests;
 use std::io;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, EventStream};
+use crossterm::event::{Event, EventStream, KeyCode};
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
+use ratatui::layout::Rect;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::MissedTickBehavior;
 
@@ -26,7 +27,7 @@ pub use state::{HostAction, HostState, Phase};
 pub use view::HostView;
 
 use crate::host::events::{HostCommand, HostEvent};
-use crate::ui::frame::key_press;
+use crate::ui::frame::{fits, is_ctrl_c, key_press};
 
 /// Redraw period while nothing else happens, so the countdown moves.
 const TICK: Duration = Duration::from_millis(100);
@@ -76,6 +77,12 @@ async fn run_loop(
             }
             key = keys.next() => {
                 let Some(key) = key.transpose()? else { return Ok(()) };
+                // Enter must not advance a game the host cannot see; quitting still works.
+                let size = terminal.size()?;
+                let visible = fits(Rect::new(0, 0, size.width, size.height));
+                if !visible && !is_quit_key(&key) {
+                    continue;
+                }
                 if handle_terminal_event(&mut state, &key, &commands) {
                     return Ok(());
                 }
@@ -83,6 +90,14 @@ async fn run_loop(
             _ = tick.tick() => {}
         }
     }
+}
+
+/// Reports whether `event` is a key that quits or answers the quit question (q, y, n, Esc,
+/// Ctrl-C).
+fn is_quit_key(event: &Event) -> bool {
+    key_press(event).is_some_and(|key| {
+        is_ctrl_c(&key) || matches!(key.code, KeyCode::Char('q' | 'y' | 'n') | KeyCode::Esc)
+    })
 }
 
 /// Applies the events already queued, up to [`MAX_EVENTS_PER_DRAW`].
@@ -117,5 +132,32 @@ fn handle_terminal_event(
             true
         }
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+
+    use super::*;
+
+    fn press(code: KeyCode) -> Event {
+        Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn quit_keys_recognized() {
+        for code in [KeyCode::Char('q'), KeyCode::Char('y'), KeyCode::Esc] {
+            assert!(is_quit_key(&press(code)), "{code:?}");
+        }
+        let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        assert!(is_quit_key(&ctrl_c));
+    }
+
+    #[test]
+    fn advance_keys_not_quit_keys() {
+        for code in [KeyCode::Enter, KeyCode::Char(' '), KeyCode::Char('1')] {
+            assert!(!is_quit_key(&press(code)), "{code:?}");
+        }
     }
 }
