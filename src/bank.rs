@@ -27,13 +27,14 @@ pub const DEFAULT_POINTS: u32 = 1000;
 pub const MIN_TIME_LIMIT_SECS: u32 = 5;
 /// Longest allowed time limit, in seconds.
 pub const MAX_TIME_LIMIT_SECS: u32 = 240;
-/// Fewest options a question may have.
+/// Minimum number of options a question may have.
 pub const MIN_OPTIONS: usize = 2;
 /// Most options a question may have.
 pub const MAX_OPTIONS: usize = 6;
-/// Longest question text, in characters; longer text does not fit a projected screen.
+/// Maximum question text length, in characters, because longer text does not fit a projected
+/// screen.
 pub const MAX_TEXT_CHARS: usize = 500;
-/// Longest option text, in characters.
+/// Maximum option text length, in characters.
 pub const MAX_OPTION_CHARS: usize = 150;
 /// Largest points value accepted; larger values are certainly typos and would overflow scores.
 pub const MAX_POINTS: u32 = 100_000;
@@ -50,7 +51,7 @@ pub struct Bank {
     pub questions: Vec<Question>,
 }
 
-/// A validated question. `correct` holds 0-based option indexes, sorted and unique.
+/// A validated question. `correct` contains 0-based option indexes, sorted and unique.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
 pub struct Question {
     pub text: String,
@@ -67,7 +68,7 @@ impl Question {
     }
 }
 
-/// Why a bank could not be loaded. Every variant names the file.
+/// A failure to load a bank. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum BankError {
     #[error("cannot read question file {file}: {source}")]

@@ -159,7 +159,7 @@ pub struct SwarmArgs {
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub ramp_ms: u64,
 
-    /// How bots answer: `first`, `random`, or a list of 1-based options per question.
+    /// Bot answer script: `first`, `random`, or a list of 1-based options per question.
     #[arg(long, value_name = "SPEC", default_value = "first")]
     pub answers: AnswerSpec,
 

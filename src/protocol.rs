@@ -187,7 +187,7 @@ pub enum QuestionsEvent {
         /// Server wall-clock time of sending, in ms since the Unix epoch.
         sent_at_ms: u64,
     },
-    /// The question closed; `correct` holds 1-based option numbers, `counts[i]` the answers
+    /// The question closed; `correct` contains 1-based option numbers, `counts[i]` the answers
     /// for option `i + 1`.
     QuestionClosed {
         index: usize,

@@ -21,7 +21,7 @@ use crate::client::probe::{Percentiles, Probe};
 use crate::client::session::{self, SessionConfig};
 use crate::client::{ClientError, new_player_id};
 
-/// What a swarm run needs.
+/// The settings of a swarm run.
 #[derive(Debug, Clone)]
 pub struct SwarmOptions {
     pub target: JoinTarget,

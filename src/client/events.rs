@@ -80,7 +80,7 @@ pub enum PlayerEvent {
     },
 }
 
-/// What the player's front end asks the session to do.
+/// A request from the player's front end to the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlayerCommand {
     /// Answer question `index` with option `option` (0-based).

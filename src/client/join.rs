@@ -15,7 +15,7 @@ use url::Url;
 use super::ClientError;
 use crate::server::http::{ErrorResponse, JoinRequest, JoinResponse};
 
-/// Where to join: the host's base URL and the game code.
+/// The place to join: the host's base URL and the game code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinTarget {
     /// Scheme, host and port, such as `http://192.168.1.20:7878`, without a trailing slash.
@@ -51,7 +51,7 @@ impl JoinTarget {
     }
 }
 
-/// How join retries back off.
+/// The backoff schedule of join retries.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     /// First backoff step; each retry doubles it up to `cap`.

@@ -50,7 +50,7 @@ pub struct Answer {
     pub points: u64,
 }
 
-/// Where the game is.
+/// The stage the game is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     Lobby,
@@ -67,7 +67,7 @@ pub enum Phase {
     Over,
 }
 
-/// Why a join was rejected.
+/// The reason a join was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JoinError {
     #[error(transparent)]
@@ -80,7 +80,7 @@ pub enum JoinError {
     GameOver,
 }
 
-/// Why an answer was rejected. None of these is ever scored. Messages number questions from 1,
+/// The reason an answer was rejected. None of these is ever scored. Messages number questions from 1,
 /// as players see them; the `index` fields are 0-based, as on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnswerError {
@@ -127,7 +127,7 @@ pub struct PlayerResult {
     pub streak: u32,
 }
 
-/// What closing a question produced.
+/// The outcome of closing a question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Closed {
     pub index: usize,

@@ -17,8 +17,8 @@ use crate::protocol::{Channel, PlayerChannelEvent, QuestionsEvent, unix_ms};
 use crate::server::hub::Hub;
 use crate::store::{Record, Store, Totals};
 
-/// Answers stamped before the deadline may still be queued when it passes; the actor closes a
-/// question this long after its deadline so that they are scored. Answers stamped after the
+/// Answers stamped before the deadline may still be queued when it passes, so the actor closes a
+/// question this long after its deadline and they are scored. Answers stamped after the
 /// deadline are rejected whatever the grace.
 pub const CLOSE_GRACE: Duration = Duration::from_millis(250);
 /// How often the live answer count and leaderboard go to the front end while answers arrive.
@@ -90,7 +90,7 @@ pub struct GameStatus {
     pub question: Option<usize>,
 }
 
-/// A running game as the server sees it.
+/// The server's handle to a running game.
 #[derive(Debug, Clone)]
 pub struct GameHandle {
     pub code: String,

@@ -68,13 +68,13 @@ pub enum HostEvent {
         /// Whether another question follows.
         more: bool,
     },
-    /// The game ended; `results` holds every player, best first.
+    /// The game ended; `results` contains every player, best first.
     GameOver { results: Vec<Standing> },
     /// The database could not store something; the game goes on.
     StoreError { message: String },
 }
 
-/// What the host's front end asks the game to do.
+/// A request from the host's front end to the game.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostCommand {
     /// Start the game from the lobby, or move on after a question closed.

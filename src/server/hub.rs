@@ -91,7 +91,7 @@ struct ChannelState {
     history: VecDeque<(u64, Arc<str>)>,
 }
 
-/// What a subscription with `since_seq` found.
+/// The outcome of a subscription with `since_seq`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Catchup {
     /// Nothing was missed (or nothing was asked).

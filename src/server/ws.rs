@@ -264,7 +264,7 @@ impl Connection {
         let idle = Duration::from_millis(CONNECTION_TIMEOUT_MS);
         loop {
             // The server pings every keep-alive interval, so a live client sends at least a pong
-            // that often; silence for the whole timeout means the peer is gone.
+            // that often. Silence for the whole timeout means the peer is gone.
             let Ok(next) = tokio::time::timeout(idle, stream.next()).await else {
                 tracing::debug!(conn.id = self.conn.id, "closing idle connection");
                 return CloseReason {

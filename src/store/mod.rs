@@ -154,7 +154,7 @@ pub struct Store {
 }
 
 impl Store {
-    /// A store that keeps nothing and runs callbacks at once.
+    /// Returns a store that keeps nothing and runs callbacks at once.
     pub fn disabled() -> Store {
         Store { tx: None }
     }
