@@ -16,9 +16,31 @@ pub const MAX_FRAME_BYTES: usize = 16 * 1024;
 pub const INIT_TIMEOUT_MS: u64 = 10_000;
 /// The server sends `ka` this often, in ms.
 pub const KEEPALIVE_INTERVAL_MS: u64 = 20_000;
-/// WebSocket close code the server sends when the host ended the game on purpose; a client
-/// that receives it stops instead of reconnecting.
+/// WebSocket close code the server sends when the host ended the game on purpose or is
+/// shutting down; a client that receives it stops instead of reconnecting.
 pub const CLOSE_HOST_ENDED: u16 = 4000;
+/// Close code for a game that is over; the client stops and keeps the final standings.
+pub const CLOSE_GAME_OVER: u16 = 4001;
+/// Close code for a player the host removed; the client stops and the token no longer works.
+pub const CLOSE_KICKED: u16 = 4002;
+/// Close code for a connection whose token or channel access was refused; the client stops.
+pub const CLOSE_UNAUTHORIZED: u16 = 4003;
+/// Close code for a connection that published faster than its limit; the client may reconnect
+/// after a backoff.
+pub const CLOSE_RATE_LIMITED: u16 = 4004;
+/// Close code for a connection that read its events too slowly and overflowed its queue; the
+/// client may reconnect.
+pub const CLOSE_TOO_SLOW: u16 = 4005;
+/// Close code for a frame over the size limit (the standard "message too big" code).
+pub const CLOSE_TOO_LARGE: u16 = 1009;
+
+/// Returns whether a client that receives close `code` should stop instead of reconnecting.
+pub fn close_is_final(code: u16) -> bool {
+    matches!(
+        code,
+        CLOSE_HOST_ENDED | CLOSE_GAME_OVER | CLOSE_KICKED | CLOSE_UNAUTHORIZED
+    )
+}
 /// A client that hears nothing for this many ms treats the connection as dead.
 pub const CONNECTION_TIMEOUT_MS: u64 = 60_000;
 
