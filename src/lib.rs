@@ -5,6 +5,8 @@
 //!
 //! Module map:
 //! - [`bank`]: question banks (TOML or JSON), validation, and the bundled default bank.
+//! - [`import`]: question files in other formats (Open Trivia DB, Kahoot sheets, GIFT, Aiken),
+//!   format detection, text clean-up, and the per-file report `quizcast check` prints.
 //! - [`scoring`]: the points formula and the answer-streak bonus.
 //! - [`nickname`]: nickname rules (length in graphemes, control characters, case-insensitive
 //!   uniqueness key).
@@ -25,6 +27,7 @@ pub mod cli;
 pub mod client;
 pub mod game;
 pub mod host;
+pub mod import;
 pub mod nickname;
 pub mod protocol;
 pub mod scoring;

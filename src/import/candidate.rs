@@ -1,0 +1,132 @@
+//! A question as a format's parser found it, and the checks that make it a playable
+//! [`Question`].
+
+use super::report::{Location, Note};
+use super::text;
+use crate::bank::{
+    self, DEFAULT_POINTS, DEFAULT_TIME_LIMIT_SECS, MAX_OPTION_CHARS, MAX_OPTIONS, MAX_POINTS,
+    MAX_TEXT_CHARS, MAX_TIME_LIMIT_SECS, MIN_OPTIONS, MIN_TIME_LIMIT_SECS, Question,
+};
+
+/// A question read from a file, not yet checked against the bank's limits. Texts are raw
+/// (after format-specific decoding) and are cleaned by [`validate`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub location: Location,
+    pub text: String,
+    pub options: Vec<String>,
+    /// 0-based indexes of the right options.
+    pub correct: Vec<usize>,
+    /// Time limit in seconds; the bank default when `None`.
+    pub time_limit: Option<u32>,
+    pub points: Option<u32>,
+}
+
+/// Checks `candidate` against the bank's limits. Returns the reason when the question cannot
+/// be played, and adds a warning when a value was changed to fit.
+pub fn validate(candidate: Candidate, warnings: &mut Vec<Note>) -> Result<Question, String> {
+    let location = candidate.location;
+    let text = text::clean(&candidate.text);
+    if text.is_empty() {
+        return Err("the question text is empty".into());
+    }
+    let label = short(&text);
+    let length = text.chars().count();
+    if length > MAX_TEXT_CHARS {
+        return Err(format!(
+            "question \"{label}\": the text is {length} characters long; shorten it to {MAX_TEXT_CHARS} or fewer"
+        ));
+    }
+
+    let options: Vec<String> = candidate.options.iter().map(|o| text::clean(o)).collect();
+    if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&options.len()) {
+        return Err(format!(
+            "question \"{label}\": it has {} option(s); a question needs {MIN_OPTIONS} to {MAX_OPTIONS}",
+            options.len()
+        ));
+    }
+    if let Some(blank) = options.iter().position(String::is_empty) {
+        return Err(format!(
+            "question \"{label}\": option {} is empty",
+            blank + 1
+        ));
+    }
+    if let Some(long) = options
+        .iter()
+        .position(|o| o.chars().count() > MAX_OPTION_CHARS)
+    {
+        return Err(format!(
+            "question \"{label}\": option {} is {} characters long; shorten it to {MAX_OPTION_CHARS} or fewer",
+            long + 1,
+            options[long].chars().count()
+        ));
+    }
+
+    let mut correct = candidate.correct;
+    correct.sort_unstable();
+    correct.dedup();
+    if correct.is_empty() {
+        return Err(format!("question \"{label}\": no option is marked correct"));
+    }
+    if let Some(&out) = correct.iter().find(|&&c| c >= options.len()) {
+        return Err(format!(
+            "question \"{label}\": correct option {} does not exist; options are numbered 1 to {}",
+            out + 1,
+            options.len()
+        ));
+    }
+
+    let time_limit_secs = fit_time_limit(candidate.time_limit, location, &label, warnings);
+    let points = match candidate.points {
+        Some(p) if p > MAX_POINTS => {
+            warnings.push(Note::new(
+                location,
+                format!(
+                    "question \"{label}\": {p} points is above {MAX_POINTS}; using {MAX_POINTS}"
+                ),
+            ));
+            MAX_POINTS
+        }
+        Some(p) => p,
+        None => DEFAULT_POINTS,
+    };
+    Ok(bank::Question {
+        text,
+        options,
+        correct,
+        time_limit_secs,
+        points,
+    })
+}
+
+/// Clamps a time limit to the range the game plays, with a warning when it had to.
+fn fit_time_limit(
+    limit: Option<u32>,
+    location: Location,
+    label: &str,
+    warnings: &mut Vec<Note>,
+) -> u32 {
+    let Some(secs) = limit else {
+        return DEFAULT_TIME_LIMIT_SECS;
+    };
+    let fitted = secs.clamp(MIN_TIME_LIMIT_SECS, MAX_TIME_LIMIT_SECS);
+    if fitted != secs {
+        warnings.push(Note::new(
+            location,
+            format!(
+                "question \"{label}\": time limit {secs} s is outside {MIN_TIME_LIMIT_SECS} to {MAX_TIME_LIMIT_SECS} s; using {fitted} s"
+            ),
+        ));
+    }
+    fitted
+}
+
+/// Returns the first words of a question, to name it in messages.
+pub fn short(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(MAX - 1).collect();
+    format!("{}…", cut.trim_end())
+}

@@ -1,0 +1,179 @@
+//! What `quizcast check` and the host report about each file.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::candidate;
+use super::{Format, Parsed};
+use crate::bank::Bank;
+
+/// Where a question or a problem sits in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// 1-based line of a text file.
+    Line(usize),
+    /// 1-based row of a spreadsheet or CSV file, as a spreadsheet program numbers it.
+    Row(usize),
+    /// 1-based position of a question in a JSON or TOML list.
+    Question(usize),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Line(line) => write!(f, "line {line}"),
+            Location::Row(row) => write!(f, "row {row}"),
+            Location::Question(number) => write!(f, "question {number}"),
+        }
+    }
+}
+
+impl Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A skipped question or a warning, with its location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub location: Location,
+    pub message: String,
+}
+
+impl Note {
+    /// Creates a note at `location`.
+    pub fn new(location: Location, message: impl Into<String>) -> Note {
+        Note {
+            location,
+            message: message.into(),
+        }
+    }
+}
+
+/// The outcome of reading one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    /// Format the file was read as; `None` when it could not be told.
+    pub format: Option<super::Format>,
+    /// Number of questions that can be played.
+    pub usable: usize,
+    /// Questions left out, with the reason.
+    pub skipped: Vec<Note>,
+    /// Questions used with a change or a caveat, and problems outside any question.
+    pub warnings: Vec<Note>,
+    /// A failure that stopped the whole file, such as a syntax error.
+    pub error: Option<String>,
+}
+
+impl FileReport {
+    /// Creates an empty report for `file`.
+    pub fn new(file: &str) -> FileReport {
+        FileReport {
+            file: file.to_string(),
+            format: None,
+            usable: 0,
+            skipped: Vec::new(),
+            warnings: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Returns whether the file yields at least one question.
+    pub fn is_usable(&self) -> bool {
+        self.error.is_none() && self.usable > 0
+    }
+
+    /// Validates the parsed candidates into a bank, records what was skipped and why, and
+    /// returns the bank when at least one question is usable.
+    pub fn absorb(&mut self, parsed: Parsed, default_title: &str) -> Option<Bank> {
+        self.skipped.extend(parsed.skipped);
+        self.warnings.extend(parsed.warnings);
+        let mut questions = Vec::new();
+        for candidate in parsed.candidates {
+            let location = candidate.location;
+            match candidate::validate(candidate, &mut self.warnings) {
+                Ok(question) => questions.push(question),
+                Err(reason) => self.skipped.push(Note::new(location, reason)),
+            }
+        }
+        self.skipped.sort_by_key(|n| sort_key(n.location));
+        self.warnings.sort_by_key(|n| sort_key(n.location));
+        self.usable = questions.len();
+        if questions.is_empty() {
+            return None;
+        }
+        let title = parsed
+            .title
+            .map(|t| super::text::clean(&t))
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| default_title.to_string());
+        Some(Bank { title, questions })
+    }
+
+    /// Describes why the file cannot be used, naming the file and what to do.
+    pub fn failure(&self) -> String {
+        if let Some(error) = &self.error {
+            return error.clone();
+        }
+        let format = self.format.map_or("question", Format::description);
+        let mut message = format!(
+            "{} has no usable question ({format} file, {} skipped)",
+            self.file,
+            self.skipped.len()
+        );
+        if let Some(first) = self.skipped.first() {
+            message.push_str(&format!(
+                "; first: {}:{}: {}",
+                self.file, first.location, first.message
+            ));
+        }
+        message.push_str(&format!(
+            "; run `quizcast check {}` for every problem",
+            self.file
+        ));
+        message
+    }
+
+    /// Formats the report as lines for a terminal.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let format = self.format.map_or("unknown format", Format::description);
+        out.push_str(&format!("{}: {format}\n", self.file));
+        if let Some(error) = &self.error {
+            out.push_str(&format!("  error: {error}\n"));
+            return out;
+        }
+        out.push_str(&format!(
+            "  {} usable, {} skipped, {} warnings\n",
+            self.usable,
+            self.skipped.len(),
+            self.warnings.len()
+        ));
+        for note in &self.skipped {
+            out.push_str(&format!(
+                "  skipped {}:{}: {}\n",
+                self.file, note.location, note.message
+            ));
+        }
+        for note in &self.warnings {
+            out.push_str(&format!(
+                "  warning {}:{}: {}\n",
+                self.file, note.location, note.message
+            ));
+        }
+        if self.usable == 0 {
+            out.push_str("  error: no usable question\n");
+        }
+        out
+    }
+}
+
+/// Orders notes by position in the file; locations of one file are all of one kind.
+fn sort_key(location: Location) -> usize {
+    match location {
+        Location::Line(n) | Location::Row(n) | Location::Question(n) => n,
+    }
+}

@@ -1,0 +1,185 @@
+//! Text clean-up shared by every format: decoding bytes, line endings, Unicode normalization,
+//! invisible characters and HTML.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Byte-order mark, as it appears at the start of a file or pasted into a field.
+const BOM: char = '\u{FEFF}';
+
+/// Characters removed from every imported text because they take no visible width but would
+/// still count against length limits and confuse width checks: soft hyphen, zero-width space,
+/// word joiner and the byte-order mark. The zero-width joiner stays because emoji sequences need
+/// it.
+const INVISIBLE: [char; 4] = ['\u{00AD}', '\u{200B}', '\u{2060}', BOM];
+
+/// Character encoding of a text file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    /// UTF-8, with or without a byte-order mark. Invalid bytes are an error.
+    #[default]
+    Utf8,
+    /// Windows-1252 (Western European), which Excel and old Windows editors write.
+    Windows1252,
+}
+
+impl std::str::FromStr for Encoding {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value.to_ascii_lowercase().as_str() {
+            "utf-8" | "utf8" => Ok(Encoding::Utf8),
+            "windows-1252" | "cp1252" | "latin1" => Ok(Encoding::Windows1252),
+            _ => Err(format!(
+                "unknown encoding {value:?}; use utf-8 or windows-1252"
+            )),
+        }
+    }
+}
+
+/// A byte sequence that is not valid UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidUtf8 {
+    /// Offset of the first invalid byte from the start of the file.
+    pub offset: usize,
+    /// 1-based line of that byte.
+    pub line: usize,
+}
+
+/// Decodes file bytes into text with `\n` line endings and without a leading byte-order mark.
+pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, InvalidUtf8> {
+    let text = match encoding {
+        Encoding::Utf8 => {
+            let bom_len = if bytes.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
+            match std::str::from_utf8(&bytes[bom_len..]) {
+                Ok(text) => text.to_string(),
+                Err(e) => {
+                    // The offset counts from the file's first byte, byte-order mark included.
+                    let offset = bom_len + e.valid_up_to();
+                    let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count();
+                    return Err(InvalidUtf8 { offset, line });
+                }
+            }
+        }
+        Encoding::Windows1252 => {
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+            text.into_owned()
+        }
+    };
+    Ok(normalize_line_endings(&text))
+}
+
+/// Turns CRLF and lone CR line endings into LF.
+pub fn normalize_line_endings(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// Cleans one field: NFC normalization, invisible characters removed, runs of whitespace
+/// (line breaks included) collapsed to one space, and the ends trimmed.
+pub fn clean(text: &str) -> String {
+    let visible: String = text.nfc().filter(|c| !INVISIBLE.contains(c)).collect();
+    visible.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Decodes HTML character references (`&amp;`, `&#039;`, `&eacute;`) exactly once, so
+/// `&amp;lt;` becomes `&lt;` and not `<`.
+pub fn decode_entities(text: &str) -> String {
+    html_escape::decode_html_entities(text).into_owned()
+}
+
+/// Turns an HTML fragment into plain text: tags removed, `<br>` and block ends turned into
+/// spaces, and character references decoded once.
+pub fn html_to_text(html: &str) -> String {
+    let mut plain = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        plain.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let looks_like_tag = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        match after.find('>') {
+            Some(end) if looks_like_tag => {
+                // A tag between two words must not glue them together.
+                plain.push(' ');
+                rest = &after[end + 1..];
+            }
+            _ => {
+                plain.push('<');
+                rest = after;
+            }
+        }
+    }
+    plain.push_str(rest);
+    decode_entities(&plain)
+}
+
+/// Returns the 1-based line of byte `offset` in `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    1 + text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_strips_bom_and_line_endings() {
+        let text = decode(b"\xEF\xBB\xBFa\r\nb\rc\n", Encoding::Utf8).unwrap();
+        assert_eq!(text, "a\nb\nc\n");
+    }
+
+    #[test]
+    fn invalid_utf8_reports_offset_and_line() {
+        let error = decode(b"ok\nfine \xE9t\xE9\n", Encoding::Utf8).unwrap_err();
+        assert_eq!(error.offset, 8);
+        assert_eq!(error.line, 2);
+    }
+
+    #[test]
+    fn windows_1252_decodes_accents_and_quotes() {
+        let text = decode(b"caf\xE9 \x93quoted\x94", Encoding::Windows1252).unwrap();
+        assert_eq!(text, "café \u{201C}quoted\u{201D}");
+    }
+
+    #[test]
+    fn clean_normalizes_to_nfc() {
+        let decomposed = "Cafe\u{0301}";
+        assert_eq!(clean(decomposed), "Café");
+        assert_eq!(clean(decomposed).chars().count(), 4);
+    }
+
+    #[test]
+    fn clean_removes_invisible_characters() {
+        assert_eq!(clean("\u{FEFF}Ex\u{00AD}am\u{200B}ple"), "Example");
+        assert_eq!(clean("  two\n  lines\t"), "two lines");
+        assert_eq!(clean("👩\u{200D}💻"), "👩\u{200D}💻");
+    }
+
+    #[test]
+    fn entities_decoded_once() {
+        assert_eq!(
+            decode_entities("&quot;Rio&quot; &amp; &#039;Film&#039;"),
+            "\"Rio\" & 'Film'"
+        );
+        assert_eq!(decode_entities("&amp;lt;b&amp;gt;"), "&lt;b&gt;");
+        assert_eq!(decode_entities("Pok&eacute;mon"), "Pokémon");
+    }
+
+    #[test]
+    fn html_to_text_drops_tags() {
+        assert_eq!(
+            clean(&html_to_text("<p>Is <b>bold</b><br/>text &lt;ok&gt;?</p>")),
+            "Is bold text <ok>?"
+        );
+        assert_eq!(html_to_text("1 < 2 and 3 > 2"), "1 < 2 and 3 > 2");
+    }
+}
