@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 use tracing_appender::non_blocking::WorkerGuard;
 
 use crate::bank::Bank;
-use crate::cli::{HostArgs, PlayArgs, SwarmArgs};
+use crate::cli::{CheckArgs, HostArgs, PlayArgs, SwarmArgs};
 use crate::client::events::{PlayerCommand, PlayerEvent};
 use crate::client::join::{JoinTarget, RetryPolicy};
 use crate::client::memory::StateFile;
@@ -17,6 +17,7 @@ use crate::client::{self, ClientError, answers::AnswerSpec};
 use crate::host::actor::Automation;
 use crate::host::events::HostEvent;
 use crate::host::{self, HostOptions};
+use crate::import::{self, FileReport, ImportOptions};
 use crate::swarm::{self, SwarmOptions};
 use crate::ui;
 
@@ -36,10 +37,12 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
                 .into(),
         );
     }
-    let bank = match &args.questions {
-        Some(path) => Bank::load(path).map_err(|e| e.to_string())?,
-        None => Bank::bundled(),
+    let mut bank = if args.questions.is_empty() {
+        Bank::bundled()
+    } else {
+        load_questions(&args.questions, &args.import.options())?
     };
+    import::arrange(&mut bank, &args.play_order(), &mut rand::rng());
     let db = match (&args.db, args.no_db) {
         (_, true) => None,
         (Some(path), false) => Some(path.clone()),
@@ -82,6 +85,65 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
         running.end_sessions(DRAIN_LIMIT).await;
     }
     running.stop().await;
+    Ok(())
+}
+
+/// Loads the host's question files, and prints a line per file with skipped questions or
+/// warnings to stderr, where it stays readable after the terminal UI exits.
+fn load_questions(paths: &[PathBuf], options: &ImportOptions) -> Result<Bank, String> {
+    let (bank, reports) = import::load_files(paths, options).map_err(|e| e.to_string())?;
+    for report in reports
+        .iter()
+        .filter(|r| !r.skipped.is_empty() || !r.warnings.is_empty())
+    {
+        tracing::warn!(
+            file = %report.file,
+            usable = report.usable,
+            skipped = report.skipped.len(),
+            warnings = report.warnings.len(),
+            "question file has skipped questions or warnings"
+        );
+        eprintln!(
+            "{}: {} usable, {} skipped, {} warnings; run `quizcast check {}` for details",
+            report.file,
+            report.usable,
+            report.skipped.len(),
+            report.warnings.len(),
+            report.file
+        );
+    }
+    Ok(bank)
+}
+
+/// Runs `quizcast check`: prints a report per file, and fails unless every file has a usable
+/// question.
+pub fn check(args: CheckArgs) -> Result<(), String> {
+    let options = args.import.options();
+    let mut rng = rand::rng();
+    let reports: Vec<FileReport> = args
+        .files
+        .iter()
+        .map(|path| import::check_file(path, &options, &mut rng).0)
+        .collect();
+    if args.json {
+        let all_usable = reports.iter().all(FileReport::is_usable);
+        let output = serde_json::json!({ "ok": all_usable, "files": reports });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&output).expect("reports always serialize")
+        );
+    } else {
+        for report in &reports {
+            print!("{}", report.to_text());
+        }
+    }
+    let failed = reports.iter().filter(|r| !r.is_usable()).count();
+    if failed > 0 {
+        return Err(format!(
+            "{failed} of {} file(s) have no usable question",
+            reports.len()
+        ));
+    }
     Ok(())
 }
 

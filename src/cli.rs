@@ -1,4 +1,4 @@
-//! The command line: `quizcast host` and `quizcast play`.
+//! The command line: `quizcast host`, `quizcast play`, `quizcast swarm` and `quizcast check`.
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::client::answers::AnswerSpec;
+use crate::import::{Encoding, Format, ImportOptions, PlayOrder};
 
 /// A live multiplayer quiz that runs in terminals.
 #[derive(Debug, Parser)]
@@ -26,15 +27,38 @@ pub enum Command {
     Play(PlayArgs),
     /// Load-test a host: run many headless players in one process and report latencies.
     Swarm(SwarmArgs),
+    /// Check question files: the format detected, usable and skipped questions with the reason
+    /// and location, and warnings. Exits 0 only when every file has a usable question.
+    Check(CheckArgs),
 }
 
 /// Options of `quizcast host`.
 #[derive(Debug, Args)]
 pub struct HostArgs {
-    /// Question bank (.toml or .json). Without it, the bundled bank on cloud and real-time
-    /// systems is used.
+    /// Question file: quizcast TOML or JSON, Open Trivia DB JSON, a Kahoot sheet (.xlsx or
+    /// .csv), Moodle GIFT or Aiken. Repeat it to play several files in order. Without it, the
+    /// bundled bank on cloud and real-time systems is used.
     #[arg(long, value_name = "FILE")]
-    pub questions: Option<PathBuf>,
+    pub questions: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub import: ImportArgs,
+
+    /// Play the questions in a random order.
+    #[arg(long, conflicts_with = "resume")]
+    pub shuffle_questions: bool,
+
+    /// Show each question's options in a random order; True/False keeps its order.
+    #[arg(long, conflicts_with = "resume")]
+    pub shuffle_options: bool,
+
+    /// Play only the first N questions, after shuffling.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "resume")]
+    pub limit: Option<u32>,
+
+    /// Time limit for every question, in seconds (5 to 240), replacing the files' own.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u32).range(5..=240), conflicts_with = "resume")]
+    pub time_limit: Option<u32>,
 
     /// Address and port to listen on; port 0 takes a free port.
     #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:7878", value_parser = parse_bind)]
@@ -91,7 +115,7 @@ pub struct HostArgs {
     /// most recently played unfinished game in the database. A question that was open is closed
     /// without penalty (stored answers count, streaks are kept). Players reconnect by
     /// themselves.
-    #[arg(long, value_name = "CODE", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["no_db", "code", "questions"])]
+    #[arg(long, value_name = "CODE", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["no_db", "code", "questions", "format"])]
     pub resume: Option<String>,
 }
 
@@ -181,6 +205,46 @@ pub struct SwarmArgs {
     pub json: bool,
 }
 
+/// Options of `quizcast check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Question files to check.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub import: ImportArgs,
+
+    /// Print one JSON object with a report per file instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How question files are read, shared by `host` and `check`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Read every question file as this format instead of detecting it from the extension and
+    /// content: toml, json, opentdb, kahoot-xlsx, kahoot-csv, gift or aiken.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Encoding of text question files: utf-8 or windows-1252. Files are read as UTF-8 and
+    /// invalid bytes are reported with their offset; there is no automatic fallback, so pass
+    /// windows-1252 for files saved by Excel or older Windows editors.
+    #[arg(long, value_name = "ENCODING", default_value = "utf-8")]
+    pub encoding: Encoding,
+}
+
+impl ImportArgs {
+    /// Returns the options the importer takes.
+    pub fn options(&self) -> ImportOptions {
+        ImportOptions {
+            format: self.format,
+            encoding: self.encoding,
+        }
+    }
+}
+
 /// Parses `--bind`, saying what form it takes when the value is wrong.
 fn parse_bind(value: &str) -> Result<SocketAddr, String> {
     value.parse().map_err(|_| {
@@ -191,6 +255,16 @@ fn parse_bind(value: &str) -> Result<SocketAddr, String> {
 }
 
 impl HostArgs {
+    /// Returns how the bank is reordered and trimmed before the game.
+    pub fn play_order(&self) -> PlayOrder {
+        PlayOrder {
+            shuffle_questions: self.shuffle_questions,
+            shuffle_options: self.shuffle_options,
+            limit: self.limit.map(|n| n as usize),
+            time_limit: self.time_limit,
+        }
+    }
+
     /// Returns the auto-advance delay, with the headless default applied.
     pub fn auto_advance(&self) -> Result<Option<Duration>, String> {
         match self.auto_advance {

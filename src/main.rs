@@ -11,6 +11,7 @@ fn main() -> std::process::ExitCode {
             Command::Host(args) => app::host(args).await,
             Command::Play(args) => app::play(args).await,
             Command::Swarm(args) => app::swarm(args).await,
+            Command::Check(args) => app::check(args),
         }
     });
     match result {

@@ -113,6 +113,10 @@ fn find_pair(chars: &[Char], from: usize, first: char, second: char) -> Option<u
     })
 }
 
+/// Why a question with text after its answers is skipped.
+const MISSING_WORD: &str =
+    "its answers sit inside the sentence; move the {…} block to the end to play it as a choice";
+
 /// Reads one question. `Ok(None)` is a block with nothing to play and nothing to report.
 type QuestionResult = Result<Option<(Candidate, Option<String>)>, String>;
 
@@ -151,12 +155,6 @@ fn question(block: &str) -> QuestionResult {
         ))
     };
 
-    if !after.trim().is_empty() {
-        return kind_skip(
-            "missing-word",
-            "its answers sit inside the sentence; move the {…} block to the end to play it as multiple choice",
-        );
-    }
     let answers_text = to_string(answers);
     let trimmed = answers_text.trim();
     if trimmed.is_empty() {
@@ -166,6 +164,9 @@ fn question(block: &str) -> QuestionResult {
         return kind_skip("numerical", "players would need to type a number");
     }
     if let Some(truth) = true_false(answers) {
+        if !after.trim().is_empty() {
+            return kind_skip("missing-word", MISSING_WORD);
+        }
         let candidate = Candidate {
             location: Location::Line(0),
             text,
@@ -185,6 +186,9 @@ fn question(block: &str) -> QuestionResult {
     }
     if options.iter().all(|o| o.right_marker) {
         return kind_skip("short answer", "players would need to type the answer");
+    }
+    if !after.trim().is_empty() {
+        return kind_skip("missing-word", MISSING_WORD);
     }
     let correct: Vec<usize> = options
         .iter()

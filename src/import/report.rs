@@ -19,6 +19,17 @@ pub enum Location {
     Question(usize),
 }
 
+impl Location {
+    /// Formats the location after a file name: `quiz.gift:12` for a line, as editors and
+    /// compilers write it, `quiz.csv, row 9` for a sheet row, `quiz.json, question 3` otherwise.
+    pub fn in_file(&self, file: &str) -> String {
+        match self {
+            Location::Line(line) => format!("{file}:{line}"),
+            other => format!("{file}, {other}"),
+        }
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -29,9 +40,18 @@ impl fmt::Display for Location {
     }
 }
 
+/// Serializes as `{"line": 12}`, `{"row": 9}` or `{"question": 3}`.
 impl Serialize for Location {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        use serde::ser::SerializeMap;
+        let (key, value) = match self {
+            Location::Line(n) => ("line", n),
+            Location::Row(n) => ("row", n),
+            Location::Question(n) => ("question", n),
+        };
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(key, value)?;
+        map.end()
     }
 }
 
@@ -126,8 +146,9 @@ impl FileReport {
         );
         if let Some(first) = self.skipped.first() {
             message.push_str(&format!(
-                "; first: {}:{}: {}",
-                self.file, first.location, first.message
+                "; first: {}: {}",
+                first.location.in_file(&self.file),
+                first.message
             ));
         }
         message.push_str(&format!(
@@ -154,14 +175,16 @@ impl FileReport {
         ));
         for note in &self.skipped {
             out.push_str(&format!(
-                "  skipped {}:{}: {}\n",
-                self.file, note.location, note.message
+                "  skipped {}: {}\n",
+                note.location.in_file(&self.file),
+                note.message
             ));
         }
         for note in &self.warnings {
             out.push_str(&format!(
-                "  warning {}:{}: {}\n",
-                self.file, note.location, note.message
+                "  warning {}: {}\n",
+                note.location.in_file(&self.file),
+                note.message
             ));
         }
         if self.usable == 0 {
