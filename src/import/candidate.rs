@@ -1,6 +1,8 @@
 //! A question as a format's parser found it, and the checks that make it a playable
 //! [`Question`].
 
+use unicode_segmentation::UnicodeSegmentation;
+
 use super::report::{Location, Note};
 use super::text;
 use crate::bank::{
@@ -124,9 +126,9 @@ fn fit_time_limit(
 /// Returns the first words of a question, to name it in messages.
 pub fn short(text: &str) -> String {
     const MAX: usize = 40;
-    if text.chars().count() <= MAX {
+    if text.graphemes(true).count() <= MAX {
         return text.to_string();
     }
-    let cut: String = text.chars().take(MAX - 1).collect();
+    let cut: String = text.graphemes(true).take(MAX - 1).collect();
     format!("{}…", cut.trim_end())
 }

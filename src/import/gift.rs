@@ -130,7 +130,8 @@ fn question(block: &str) -> QuestionResult {
         _ => (None, 0),
     };
     let Some(open) = find(&chars, body_start, '{') else {
-        let label = title.unwrap_or_else(|| short(&to_string(&chars[body_start..])));
+        let label =
+            title.unwrap_or_else(|| short(&super::text::clean(&to_string(&chars[body_start..]))));
         return Err(format!(
             "\"{label}\" has no answers in braces, so it is a description, not a question"
         ));

@@ -1,1 +1,233 @@
+//! The importer on the fixtures in `tests/fixtures/import`, which cover each format's quirks.
 
+use std::path::{Path, PathBuf};
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::*;
+use crate::bank::Question;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+}
+
+fn load(name: &str) -> (FileReport, Bank) {
+    load_with(name, &ImportOptions::default())
+}
+
+fn load_with(name: &str, options: &ImportOptions) -> (FileReport, Bank) {
+    let (report, bank) = check_file(&fixture(name), options, &mut StdRng::seed_from_u64(11));
+    let bank = bank.unwrap_or_else(|| panic!("{name} has no usable question: {report:?}"));
+    (report, bank)
+}
+
+fn question<'a>(bank: &'a Bank, starts: &str) -> &'a Question {
+    bank.questions
+        .iter()
+        .find(|q| q.text.starts_with(starts))
+        .unwrap_or_else(|| panic!("no question starts with {starts:?}: {bank:#?}"))
+}
+
+fn right(question: &Question) -> Vec<&str> {
+    question
+        .correct
+        .iter()
+        .map(|&i| question.options[i].as_str())
+        .collect()
+}
+
+#[test]
+fn detect_by_extension_and_content() {
+    let cases = [
+        ("opentdb.json", Format::Opentdb),
+        ("kahoot.csv", Format::KahootCsv),
+        ("kahoot.xlsx", Format::KahootXlsx),
+        ("quiz.gift", Format::Gift),
+        ("quiz.aiken", Format::Aiken),
+    ];
+    for (name, format) in cases {
+        let bytes = std::fs::read(fixture(name)).unwrap();
+        assert_eq!(detect(&fixture(name), &bytes), Some(format), "{name}");
+    }
+    let gift = std::fs::read(fixture("quiz.gift")).unwrap();
+    assert_eq!(detect(Path::new("quiz.txt"), &gift), Some(Format::Gift));
+    let aiken = std::fs::read(fixture("quiz.aiken")).unwrap();
+    assert_eq!(detect(Path::new("quiz.txt"), &aiken), Some(Format::Aiken));
+    assert_eq!(detect(Path::new("notes.txt"), b"plain notes\n"), None);
+}
+
+#[test]
+fn opentdb_fixture_decoded() {
+    let (report, bank) = load("opentdb.json");
+    assert_eq!(report.usable, 6);
+    assert_eq!(bank.title, "Open Trivia DB: Science & Nature");
+    let soft = question(&bank, "Which gas");
+    assert_eq!(soft.text, "Which gas do plants take in for photosynthesis?");
+    assert_eq!(right(soft), ["Carbon dioxide"]);
+    let cjk = question(&bank, "Which city");
+    assert_eq!(
+        cjk.text,
+        "Which city's name means \u{201C}eastern capital\u{201D} (東京)?"
+    );
+    assert_eq!(right(cjk), ["Tokyo"]);
+    assert!(
+        cjk.options.contains(&"Nanjing\u{200E}".to_string())
+            || cjk.options.contains(&"Nanjing".to_string())
+    );
+    let once = question(&bank, "In HTML");
+    assert_eq!(once.text, "In HTML, what does &amp;lt; display as?");
+    assert_eq!(right(once), ["&lt;"]);
+    let nfc = question(&bank, "Café");
+    assert!(nfc.text.starts_with("Café or Café"), "{}", nfc.text);
+    assert_eq!(nfc.text.chars().filter(|&c| c == '\u{0301}').count(), 0);
+    let true_false = question(&bank, "Sound travels");
+    assert_eq!(true_false.options, ["True", "False"]);
+    assert_eq!(right(true_false), ["False"]);
+}
+
+#[test]
+fn kahoot_csv_fixture() {
+    let (report, bank) = load("kahoot.csv");
+    assert_eq!(report.usable, 5);
+    assert_eq!(report.skipped.len(), 1);
+    assert_eq!(report.skipped[0].location, Location::Row(15));
+    assert_eq!(bank.title, "kahoot");
+    let ocean = question(&bank, "Which ocean");
+    assert_eq!(ocean.options.len(), 4);
+    assert_eq!(right(ocean), ["Pacific"]);
+    assert_eq!(ocean.time_limit_secs, 20);
+    let primes = question(&bank, "Which of these are prime");
+    assert_eq!(right(primes), ["7", "11"]);
+    let tomato = question(&bank, "Is a tomato");
+    assert_eq!(tomato.options, ["Yes", "No"]);
+    assert_eq!(tomato.time_limit_secs, 10);
+    assert_eq!(report.warnings.len(), 2);
+}
+
+#[test]
+fn kahoot_xlsx_fixture() {
+    let (report, bank) = load("kahoot.xlsx");
+    assert_eq!(report.usable, 3);
+    assert_eq!(report.skipped[0].location, Location::Row(12));
+    let first = &bank.questions[0];
+    assert_eq!(first.text, "Which planet is closest to the Sun?");
+    assert_eq!(right(first), ["Mercury"]);
+    assert_eq!(first.time_limit_secs, 20);
+    let mammals = question(&bank, "Which of these are mammals");
+    assert_eq!(right(mammals), ["Whale", "Bat"]);
+    assert_eq!(mammals.time_limit_secs, 30);
+}
+
+#[test]
+fn gift_fixture() {
+    let (report, bank) = load("quiz.gift");
+    assert_eq!(report.usable, 8);
+    assert_eq!(report.skipped.len(), 6);
+    let capital = question(&bank, "What is the capital");
+    assert_eq!(capital.options, ["Canberra", "Sydney", "Melbourne"]);
+    assert_eq!(right(capital), ["Canberra"]);
+    let escapes = question(&bank, "Which of these is written");
+    assert_eq!(
+        escapes.text,
+        "Which of these is written with escapes: { } = ~ #?"
+    );
+    assert_eq!(escapes.options, ["a = b", "c ~ d", "e # f", "g {h}"]);
+    let html = question(&bank, "Which tag");
+    assert_eq!(html.text, "Which tag makes text bold & strong?");
+    assert_eq!(right(html), ["<b>"]);
+    let markdown = question(&bank, "Which symbol");
+    assert_eq!(right(markdown), ["#"]);
+    let primes = question(&bank, "Which numbers are prime");
+    assert_eq!(right(primes), ["Two", "Three"]);
+    assert_eq!(right(question(&bank, "The Earth is flat")), ["False"]);
+    assert_eq!(right(question(&bank, "Water boils")), ["True"]);
+    let latex = question(&bank, "What is $$");
+    assert_eq!(latex.text, "What is $$\\frac{1}{2}$$ as a decimal?");
+    assert_eq!(latex.options, ["0.5", "0.2", "2.0"]);
+}
+
+#[test]
+fn aiken_fixture_with_cr_line_endings() {
+    let (report, bank) = load("quiz.aiken");
+    assert_eq!(report.usable, 3);
+    assert_eq!(
+        bank.questions[1].text,
+        "Is <b>bold</b> & <i>italic</i> HTML markup?"
+    );
+    assert_eq!(right(&bank.questions[2]), ["443"]);
+}
+
+#[test]
+fn windows_1252_needs_the_flag() {
+    let (report, bank) = check_file(
+        &fixture("malformed/windows1252.aiken"),
+        &ImportOptions::default(),
+        &mut rand::rng(),
+    );
+    assert!(bank.is_none());
+    let error = report.error.unwrap();
+    assert!(
+        error.contains("windows1252.aiken:1: invalid UTF-8 at byte offset 25"),
+        "{error}"
+    );
+    assert!(error.contains("--encoding windows-1252"), "{error}");
+
+    let options = ImportOptions {
+        encoding: Encoding::Windows1252,
+        ..ImportOptions::default()
+    };
+    let (_, bank) = load_with("malformed/windows1252.aiken", &options);
+    assert_eq!(
+        bank.questions[0].text,
+        "Which word is French for \u{201C}coffee\u{201D}?"
+    );
+    assert_eq!(bank.questions[0].options[0], "café");
+}
+
+#[test]
+fn load_files_concatenates_in_order() {
+    let paths = [fixture("quiz.aiken"), fixture("kahoot.xlsx")];
+    let (bank, reports) = load_files(&paths, &ImportOptions::default()).unwrap();
+    assert_eq!(reports.len(), 2);
+    assert_eq!(bank.title, "quiz");
+    assert_eq!(bank.questions.len(), 6);
+    assert_eq!(bank.questions[0].text, "What does CPU stand for?");
+    assert_eq!(
+        bank.questions[3].text,
+        "Which planet is closest to the Sun?"
+    );
+}
+
+#[test]
+fn load_files_fails_on_unusable_file() {
+    let paths = [
+        fixture("quiz.aiken"),
+        fixture("malformed/only_unplayable.gift"),
+    ];
+    let error = load_files(&paths, &ImportOptions::default()).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("only_unplayable.gift has no usable question"),
+        "{message}"
+    );
+    assert!(
+        message.contains("only_unplayable.gift:1: question \"Essay\""),
+        "{message}"
+    );
+    assert!(message.contains("quizcast check"), "{message}");
+    assert!(!message.contains("quiz.aiken"), "{message}");
+}
+
+#[test]
+fn forced_format_overrides_detection() {
+    let options = ImportOptions {
+        format: Some(Format::Aiken),
+        ..ImportOptions::default()
+    };
+    let (report, _) = check_file(&fixture("quiz.gift"), &options, &mut rand::rng());
+    assert_eq!(report.format, Some(Format::Aiken));
+    assert_eq!(report.usable, 0);
+}

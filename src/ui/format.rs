@@ -121,4 +121,24 @@ mod tests {
         assert_eq!(fit_to_width("Alexandra", 0), "");
         assert_eq!(fit_to_width("日本語の名前", 5), "日本…");
     }
+
+    #[test]
+    fn invisible_characters_take_no_width() {
+        assert_eq!(display_width("soft\u{00AD}hyphen"), 10);
+        assert_eq!(display_width("zero\u{200B}width"), 9);
+        assert_eq!(display_width("Nanjing\u{200E}"), 7);
+        let fitted = fit_to_width("ab\u{00AD}cd\u{00AD}ef", 4);
+        assert_eq!(fitted, "ab\u{00AD}c…");
+        assert_eq!(display_width(&fitted), 4);
+    }
+
+    #[test]
+    fn fit_keeps_graphemes_whole() {
+        // "e" with a combining acute accent is one grapheme of width 1.
+        assert_eq!(
+            fit_to_width("e\u{0301}e\u{0301}e\u{0301}e\u{0301}", 3),
+            "e\u{0301}e\u{0301}…"
+        );
+        assert_eq!(fit_to_width("👩\u{200D}💻👩\u{200D}💻", 3), "👩\u{200D}💻…");
+    }
 }

@@ -8,6 +8,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use super::format::{display_width, fit_to_width};
 use super::marks::option_mark;
 
 /// Smallest terminal width the screens are laid out for.
@@ -81,7 +82,9 @@ pub fn option_row(index: usize, number: bool, text: &str, width: u16) -> Line<'s
     } else {
         format!(" {}  {text}", mark.shape)
     };
-    let padding = usize::from(width).saturating_sub(Line::from(label.as_str()).width());
+    // Long options end in "…" instead of being cut mid-word by the screen edge.
+    let label = fit_to_width(&label, usize::from(width));
+    let padding = usize::from(width).saturating_sub(display_width(&label));
     let style = mark.filled().add_modifier(Modifier::BOLD);
     Line::from(vec![
         Span::styled(label, style),
@@ -127,5 +130,12 @@ mod tests {
         assert_eq!(row.width(), 20);
         assert_eq!(row.spans[0].content, " ● 3  Paris");
         assert_eq!(row.spans[0].style.bg, Some(Color::Yellow));
+    }
+
+    #[test]
+    fn option_row_cuts_long_text_by_width() {
+        let row = option_row(0, true, "東京タワーと東京スカイツリー", 16);
+        assert_eq!(row.width(), 16);
+        assert_eq!(row.spans[0].content, " ▲ 1  東京タワ…");
     }
 }
