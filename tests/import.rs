@@ -291,3 +291,120 @@ fn host_rejects_unusable_file_with_check_hint() {
         exit.stderr
     );
 }
+
+#[test]
+fn resume_keeps_shuffled_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quiz.db");
+    let db_arg = db.to_str().unwrap();
+    let aiken = fixtures().join("quiz.aiken").display().to_string();
+    // The first host waits long after each question, so it can be killed between questions.
+    let mut host = Quizcast::spawn(
+        "host",
+        &[
+            "host",
+            "--headless",
+            "--bind",
+            "127.0.0.1:0",
+            "--db",
+            db_arg,
+            "--auto-start",
+            "1",
+            "--auto-advance",
+            "60",
+            "--questions",
+            &aiken,
+            "--shuffle-questions",
+            "--shuffle-options",
+        ],
+    );
+    let listening = host.wait_for_event("listening", STARTUP);
+    let url = listening["join_url"].as_str().unwrap().to_string();
+    let port = url
+        .trim_start_matches("http://127.0.0.1:")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut player = play(&listening, "first");
+    let first_started = host.wait_for_event("question_started", STARTUP);
+    let first_closed = host.wait_for_event("question_closed", WHOLE_GAME);
+    player.wait_for_event("result", WHOLE_GAME);
+    host.kill();
+
+    let bind = format!("127.0.0.1:{port}");
+    let mut resumed = Quizcast::spawn(
+        "resumed host",
+        &[
+            "host",
+            "--headless",
+            "--bind",
+            &bind,
+            "--db",
+            db_arg,
+            "--resume",
+            "--auto-advance",
+            "0",
+        ],
+    );
+    let exit = resumed.finish(WHOLE_GAME);
+    assert!(exit.status.success(), "resumed host: {}", exit.stderr);
+    let player_exit = player.finish(WHOLE_GAME);
+    assert!(
+        player_exit.status.success(),
+        "player: {}",
+        player_exit.stderr
+    );
+
+    // The resumed host shows the question that was open again, so index 0 appears twice and
+    // must have the same text both times.
+    let mut started = vec![first_started];
+    started.extend(events_named(
+        "resumed host",
+        &exit.lines,
+        "question_started",
+    ));
+    let mut by_index = std::collections::BTreeMap::new();
+    for event in &started {
+        let index = event["index"].as_u64().unwrap();
+        let text = event["text"].as_str().unwrap();
+        let earlier = by_index.insert(index, text);
+        assert!(
+            earlier.is_none_or(|t| t == text),
+            "question {index} changed: {started:?}"
+        );
+    }
+    let mut texts: Vec<&str> = by_index.values().copied().collect();
+    texts.sort_unstable();
+    texts.dedup();
+    assert_eq!(texts.len(), 3, "{by_index:?}");
+
+    // The option each host marks correct is the right answer's text in the order the player
+    // was shown.
+    let right_answers = [
+        ("What does CPU", "Central Processing Unit"),
+        ("Is <b>bold</b>", "Yes"),
+        ("Which port", "443"),
+    ];
+    let mut closed = vec![first_closed];
+    closed.extend(events_named("resumed host", &exit.lines, "question_closed"));
+    let questions = events_named("player", &player_exit.lines, "question");
+    for close in &closed {
+        let index = close["index"].as_u64().unwrap();
+        let shown = questions
+            .iter()
+            .find(|q| q["index"].as_u64() == Some(index))
+            .unwrap_or_else(|| panic!("player saw no question {index}"));
+        let text = shown["text"].as_str().unwrap();
+        let (_, expected) = right_answers
+            .iter()
+            .find(|(start, _)| text.starts_with(start))
+            .unwrap();
+        let correct = close["correct"][0].as_u64().unwrap() as usize;
+        assert_eq!(
+            shown["options"][correct - 1],
+            *expected,
+            "question {index}: {text}"
+        );
+    }
+}
