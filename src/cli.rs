@@ -220,7 +220,7 @@ pub struct CheckArgs {
     pub json: bool,
 }
 
-/// How question files are read, shared by `host` and `check`.
+/// Question file reading options, shared by `host` and `check`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// Read every question file as this format instead of detecting it from the extension and
@@ -228,9 +228,9 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<Format>,
 
-    /// Encoding of text question files: utf-8 or windows-1252. Files are read as UTF-8 and
-    /// invalid bytes are reported with their offset; there is no automatic fallback, so pass
-    /// windows-1252 for files saved by Excel or older Windows editors.
+    /// Encoding of text question files: utf-8 or windows-1252. An invalid UTF-8 byte is
+    /// reported with its offset. There is no automatic fallback, so pass windows-1252 for files
+    /// saved by Excel or older Windows editors.
     #[arg(long, value_name = "ENCODING", default_value = "utf-8")]
     pub encoding: Encoding,
 }

@@ -5,7 +5,7 @@ use rand::seq::SliceRandom;
 
 use crate::bank::Bank;
 
-/// How the host reorders and trims a bank before the game. The arranged bank is what the
+/// Reordering and trimming that the host applies to a bank before the game. The arranged bank is what the
 /// database stores, so `--resume` plays the same order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PlayOrder {

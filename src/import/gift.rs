@@ -113,7 +113,7 @@ fn find_pair(chars: &[Char], from: usize, first: char, second: char) -> Option<u
     })
 }
 
-/// Why a question with text after its answers is skipped.
+/// Reason a question with text after its answers is skipped.
 const MISSING_WORD: &str =
     "its answers sit inside the sentence; move the {…} block to the end to play it as a choice";
 

@@ -2,7 +2,7 @@
 //!
 //! The template has a banner of several rows, then a header row (`Question - max 120
 //! characters`, `Answer 1 - max 75 characters` … `Answer 4`, `Time limit (sec)`, `Correct
-//! answer(s)`) starting in column B, while column A holds row numbers on every row, even empty
+//! answer(s)`) starting in column B, while column A contains row numbers on every row, even empty
 //! ones. The header row is found by its names, so banners, the row-number column and column
 //! order do not matter. `Correct answer(s)` is a comma list of 1-based answer numbers.
 //! Spreadsheets store numbers as floats, so `20.0` and `1.0` are read as whole numbers.
@@ -182,7 +182,7 @@ fn parse_rows(file: &str, rows: Vec<Row>) -> Result<Parsed, String> {
     Ok(parsed)
 }
 
-/// Reads one question row; `answers` holds the non-empty answers with their 1-based column
+/// Reads one question row; `answers` contains the non-empty answers with their 1-based column
 /// number.
 fn row(
     text: &str,

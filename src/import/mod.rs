@@ -106,7 +106,7 @@ impl std::str::FromStr for Format {
     }
 }
 
-/// How files are read.
+/// Options for reading question files.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ImportOptions {
     /// Format of every file; detected per file from the extension and content when `None`.
@@ -127,7 +127,7 @@ pub struct Parsed {
 }
 
 /// A failure to load question files: at least one file was unreadable or had no usable
-/// question. It holds every file's report.
+/// question. It contains every file's report.
 #[derive(Debug)]
 pub struct ImportError {
     pub reports: Vec<FileReport>,
@@ -270,7 +270,7 @@ fn native(bank: Result<Bank, crate::bank::BankError>) -> Result<Parsed, String> 
 }
 
 /// Guesses the format from the extension, and from the content where the extension is shared
-/// (`.json`) or says nothing (`.txt`).
+/// (`.json`) or is missing or generic (`.txt`).
 pub fn detect(path: &Path, bytes: &[u8]) -> Option<Format> {
     let extension = path
         .extension()

@@ -1,4 +1,4 @@
-//! What `quizcast check` and the host report about each file.
+//! The per-file report that `quizcast check` prints and the host logs.
 
 use std::fmt;
 
@@ -8,7 +8,7 @@ use super::candidate;
 use super::{Format, Parsed};
 use crate::bank::Bank;
 
-/// Where a question or a problem sits in its file.
+/// Position of a question or a problem in its file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
     /// 1-based line of a text file.
@@ -76,7 +76,7 @@ impl Note {
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
     pub file: String,
-    /// Format the file was read as; `None` when it could not be told.
+    /// Format the file was read as; `None` when it could not be detected.
     pub format: Option<super::Format>,
     /// Number of questions that can be played.
     pub usable: usize,
