@@ -41,10 +41,18 @@ pub fn validate(candidate: Candidate, warnings: &mut Vec<Note>) -> Result<Questi
     }
 
     let options: Vec<String> = candidate.options.iter().map(|o| text::clean(o)).collect();
-    if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&options.len()) {
+    if options.len() < MIN_OPTIONS {
         return Err(format!(
-            "question \"{label}\": it has {} option(s); a question needs {MIN_OPTIONS} to {MAX_OPTIONS}",
-            options.len()
+            "question \"{label}\": it has {} option(s); a question needs at least {MIN_OPTIONS}, so add {}",
+            options.len(),
+            MIN_OPTIONS - options.len()
+        ));
+    }
+    if options.len() > MAX_OPTIONS {
+        return Err(format!(
+            "question \"{label}\": it has {} options; a question has at most {MAX_OPTIONS}, so remove {}",
+            options.len(),
+            options.len() - MAX_OPTIONS
         ));
     }
     if let Some(blank) = options.iter().position(String::is_empty) {
@@ -131,4 +139,82 @@ pub fn short(text: &str) -> String {
     }
     let cut: String = text.graphemes(true).take(MAX - 1).collect();
     format!("{}…", cut.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(options: &[&str], correct: &[usize]) -> Candidate {
+        Candidate {
+            location: Location::Line(3),
+            text: "  Which  one?\n".into(),
+            options: options.iter().map(|o| o.to_string()).collect(),
+            correct: correct.to_vec(),
+            time_limit: None,
+            points: None,
+        }
+    }
+
+    #[test]
+    fn valid_candidate_cleaned_with_defaults() {
+        let question = validate(candidate(&["a", " b "], &[1, 1]), &mut Vec::new()).unwrap();
+        assert_eq!(question.text, "Which one?");
+        assert_eq!(question.options, ["a", "b"]);
+        assert_eq!(question.correct, [1]);
+        assert_eq!(question.time_limit_secs, DEFAULT_TIME_LIMIT_SECS);
+        assert_eq!(question.points, DEFAULT_POINTS);
+    }
+
+    #[test]
+    fn option_count_reasons_say_the_fix() {
+        let few = validate(candidate(&["a"], &[0]), &mut Vec::new()).unwrap_err();
+        assert!(few.ends_with("needs at least 2, so add 1"), "{few}");
+        let many = ["1", "2", "3", "4", "5", "6", "7", "8"];
+        let too_many = validate(candidate(&many, &[0]), &mut Vec::new()).unwrap_err();
+        assert!(too_many.ends_with("at most 6, so remove 2"), "{too_many}");
+    }
+
+    #[test]
+    fn long_texts_rejected() {
+        let mut long = candidate(&["a", "b"], &[0]);
+        long.text = "x".repeat(MAX_TEXT_CHARS + 1);
+        let reason = validate(long, &mut Vec::new()).unwrap_err();
+        assert!(reason.contains("501 characters long"), "{reason}");
+        let long_option = "y".repeat(MAX_OPTION_CHARS + 1);
+        let reason = validate(candidate(&["a", &long_option], &[0]), &mut Vec::new()).unwrap_err();
+        assert!(reason.contains("option 2 is 151 characters"), "{reason}");
+    }
+
+    #[test]
+    fn correct_must_exist() {
+        let none = validate(candidate(&["a", "b"], &[]), &mut Vec::new()).unwrap_err();
+        assert!(none.contains("no option is marked correct"), "{none}");
+        let out = validate(candidate(&["a", "b"], &[2]), &mut Vec::new()).unwrap_err();
+        assert!(out.contains("correct option 3 does not exist"), "{out}");
+    }
+
+    #[test]
+    fn time_limit_clamped_with_warning() {
+        let mut slow = candidate(&["a", "b"], &[0]);
+        slow.time_limit = Some(300);
+        let mut warnings = Vec::new();
+        let question = validate(slow, &mut warnings).unwrap();
+        assert_eq!(question.time_limit_secs, MAX_TIME_LIMIT_SECS);
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].location, Location::Line(3));
+        assert!(
+            warnings[0]
+                .message
+                .contains("300 s is outside 5 to 240 s; using 240 s")
+        );
+    }
+
+    #[test]
+    fn short_label_cuts_by_grapheme() {
+        let text = "e\u{0301}".repeat(50);
+        let label = short(&text);
+        assert!(label.ends_with('…'));
+        assert_eq!(label.matches('\u{0301}').count(), 39);
+    }
 }

@@ -8,7 +8,7 @@
 use super::Parsed;
 use super::candidate::{Candidate, short};
 use super::report::{Location, Note};
-use super::text::html_to_text;
+use super::text::{clean, html_to_text};
 
 /// One character of a question with whether it was escaped by a backslash, so `\{` is text and
 /// `{` opens the answers.
@@ -23,7 +23,7 @@ pub fn parse(text: &str) -> Parsed {
     let mut parsed = Parsed::default();
     for (line, block) in blocks(text) {
         match question(&block) {
-            Ok(Some((candidate, warning))) => {
+            Ok((candidate, warning)) => {
                 let candidate = Candidate {
                     location: Location::Line(line),
                     ..candidate
@@ -35,7 +35,6 @@ pub fn parse(text: &str) -> Parsed {
                 }
                 parsed.candidates.push(candidate);
             }
-            Ok(None) => {}
             Err(reason) => parsed.skipped.push(Note::new(Location::Line(line), reason)),
         }
     }
@@ -117,10 +116,21 @@ fn find_pair(chars: &[Char], from: usize, first: char, second: char) -> Option<u
 const MISSING_WORD: &str =
     "its answers sit inside the sentence; move the {…} block to the end to play it as a choice";
 
-/// Reads one question. `Ok(None)` is a block with nothing to play and nothing to report.
-type QuestionResult = Result<Option<(Candidate, Option<String>)>, String>;
+/// A question split around its answer block.
+struct Parts {
+    /// The title, or the first words of the text, to name the question in messages.
+    label: String,
+    text: String,
+    /// Whether the text format may contain HTML (Moodle's default and `[html]`).
+    html: bool,
+    answers: Vec<Char>,
+    /// Text after the closing brace, which makes a missing-word question.
+    after: String,
+}
 
-fn question(block: &str) -> QuestionResult {
+/// Splits a question into its optional `::title::`, its text and format tag, and the answers in
+/// braces.
+fn split(block: &str) -> Result<Parts, String> {
     let chars = unescape(block.trim());
     let (title, body_start) = match find_pair(&chars, 0, ':', ':') {
         Some(0) => match find_pair(&chars, 2, ':', ':') {
@@ -129,68 +139,80 @@ fn question(block: &str) -> QuestionResult {
         },
         _ => (None, 0),
     };
+    let title = title.filter(|t| !t.is_empty());
     let Some(open) = find(&chars, body_start, '{') else {
-        let label =
-            title.unwrap_or_else(|| short(&super::text::clean(&to_string(&chars[body_start..]))));
+        let body = clean(&to_string(&chars[body_start..]));
+        let label = title.unwrap_or_else(|| short(&body));
         return Err(format!(
             "\"{label}\" has no answers in braces, so it is a description, not a question"
         ));
     };
+
     let (format, before) = format_tag(&to_string(&chars[body_start..open]));
     let html = !matches!(format.as_deref(), Some("plain" | "markdown"));
     let text = plain(&before, html);
-    let label = title
-        .clone()
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| short(&super::text::clean(&text)));
+    let label = title.unwrap_or_else(|| short(&clean(&text)));
     let Some(close) = find(&chars, open + 1, '}') else {
         return Err(format!(
             "question \"{label}\": the answers opened with {{ have no closing }}; close them, or write \\{{ for a literal brace"
         ));
     };
-    let after = to_string(&chars[close + 1..]);
-    let answers = &chars[open + 1..close];
-    let kind_skip = |kind: &str, why: &str| {
-        Err(format!(
-            "question \"{label}\": {kind} question skipped; {why}"
-        ))
-    };
+    if find(&chars, close + 1, '{').is_some() {
+        return Err(format!(
+            "question \"{label}\": a second answer block follows; separate questions with a blank line"
+        ));
+    }
+    Ok(Parts {
+        label,
+        text,
+        html,
+        answers: chars[open + 1..close].to_vec(),
+        after: to_string(&chars[close + 1..]),
+    })
+}
 
-    let answers_text = to_string(answers);
+/// Reads one question: a candidate and an optional warning, or the reason it is skipped.
+fn question(block: &str) -> Result<(Candidate, Option<String>), String> {
+    let parts = split(block)?;
+    let label = &parts.label;
+    let skip =
+        |kind: &str, why: &str| format!("question \"{label}\": {kind} question skipped; {why}");
+    let missing_word = !parts.after.trim().is_empty();
+
+    let answers_text = to_string(&parts.answers);
     let trimmed = answers_text.trim();
     if trimmed.is_empty() {
-        return kind_skip("essay", "players would need to type text");
+        return Err(skip("essay", "players would need to type text"));
     }
     if trimmed.starts_with('#') {
-        return kind_skip("numerical", "players would need to type a number");
+        return Err(skip("numerical", "players would need to type a number"));
     }
-    if let Some(truth) = true_false(answers) {
-        if !after.trim().is_empty() {
-            return kind_skip("missing-word", MISSING_WORD);
+    if let Some(truth) = true_false(&parts.answers) {
+        if missing_word {
+            return Err(skip("missing-word", MISSING_WORD));
         }
-        let candidate = Candidate {
-            location: Location::Line(0),
-            text,
-            options: vec!["True".into(), "False".into()],
-            correct: vec![usize::from(!truth)],
-            time_limit: None,
-            points: None,
-        };
-        return Ok(Some((candidate, None)));
+        let options = vec!["True".into(), "False".into()];
+        return Ok((
+            candidate(parts.text, options, vec![usize::from(!truth)]),
+            None,
+        ));
     }
-    let options = match choices(answers) {
-        Ok(options) => options,
-        Err(why) => return Err(format!("question \"{label}\": {why}")),
-    };
+
+    let options = choices(&parts.answers).map_err(|why| format!("question \"{label}\": {why}"))?;
     if options.iter().any(|o| o.text.contains("->")) {
-        return kind_skip("matching", "players would need to pair items");
+        return Err(skip("matching", "players would need to pair items"));
     }
     if options.iter().all(|o| o.right_marker) {
-        return kind_skip("short answer", "players would need to type the answer");
+        return Err(skip(
+            "short answer",
+            "players would need to type the answer",
+        ));
     }
-    if !after.trim().is_empty() {
-        return kind_skip("missing-word", MISSING_WORD);
+    if missing_word {
+        return Err(skip("missing-word", MISSING_WORD));
     }
+
+    // Moodle's multiple-answer questions need every right option picked; here one is enough.
     let correct: Vec<usize> = options
         .iter()
         .enumerate()
@@ -203,15 +225,20 @@ fn question(block: &str) -> QuestionResult {
             correct.len()
         )
     });
-    let candidate = Candidate {
+    let texts = options.iter().map(|o| plain(&o.text, parts.html)).collect();
+    Ok((candidate(parts.text, texts, correct), warning))
+}
+
+/// Builds a candidate; [`parse`] sets its location.
+fn candidate(text: String, options: Vec<String>, correct: Vec<usize>) -> Candidate {
+    Candidate {
         location: Location::Line(0),
         text,
-        options: options.iter().map(|o| plain(&o.text, html)).collect(),
+        options,
         correct,
         time_limit: None,
         points: None,
-    };
-    Ok(Some((candidate, warning)))
+    }
 }
 
 /// Removes a leading format tag such as `[html]` and returns its name.
@@ -382,6 +409,17 @@ mod tests {
         assert!(messages[3].contains("\"Short\": short answer"));
         assert!(messages[4].contains("\"Gap\": missing-word"));
         assert_eq!(parsed.skipped[4].location, Location::Line(9));
+    }
+
+    #[test]
+    fn questions_need_blank_line_between() {
+        let parsed = one("First?{=a ~b}\nSecond?{=c ~d}\n");
+        assert!(parsed.candidates.is_empty());
+        assert!(
+            parsed.skipped[0]
+                .message
+                .contains("separate questions with a blank line")
+        );
     }
 
     #[test]

@@ -70,7 +70,9 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, InvalidUtf8> {
             text.into_owned()
         }
     };
-    Ok(normalize_line_endings(&text))
+    // A byte-order mark also turns up inside files that were pasted or concatenated together,
+    // where it would hide an `ANSWER:` or a `::title::` at the start of a line.
+    Ok(normalize_line_endings(&text).replace(BOM, ""))
 }
 
 /// Turns CRLF and lone CR line endings into LF.
@@ -135,6 +137,16 @@ mod tests {
     fn decode_strips_bom_and_line_endings() {
         let text = decode(b"\xEF\xBB\xBFa\r\nb\rc\n", Encoding::Utf8).unwrap();
         assert_eq!(text, "a\nb\nc\n");
+    }
+
+    #[test]
+    fn decode_drops_bom_inside_text() {
+        let text = decode(
+            "Q?\nA. x\nB. y\n\u{FEFF}ANSWER: A\n".as_bytes(),
+            Encoding::Utf8,
+        )
+        .unwrap();
+        assert_eq!(text, "Q?\nA. x\nB. y\nANSWER: A\n");
     }
 
     #[test]
