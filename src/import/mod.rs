@@ -231,8 +231,11 @@ fn parse<R: rand::Rng + ?Sized>(
     }
     let text = text::decode(bytes, encoding).map_err(|e| {
         format!(
-            "{file}:{}: invalid UTF-8 at byte offset {}; save the file as UTF-8, or pass --encoding windows-1252 if an older Windows program or Excel wrote it",
-            e.line, e.offset
+            "{file}:{}: invalid UTF-8 at byte offset {} (byte 0x{:02X}, {:?} in Windows-1252); save the file as UTF-8, or pass --encoding windows-1252 if an older Windows program or Excel wrote it",
+            e.line,
+            e.offset,
+            e.byte,
+            e.as_windows_1252()
         )
     })?;
     match format {

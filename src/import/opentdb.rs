@@ -58,6 +58,12 @@ pub fn parse<R: rand::Rng + ?Sized>(file: &str, text: &str, rng: &mut R) -> Resu
         return Err(format!("{file} {what}"));
     };
 
+    if let Some(encoding) = results.first().and_then(other_encoding) {
+        return Err(format!(
+            "{file} was requested with encode={encoding}; request it again without the encode parameter, which gives HTML-escaped text"
+        ));
+    }
+
     let mut parsed = Parsed::default();
     let mut categories = Vec::new();
     for (index, value) in results.into_iter().enumerate() {
@@ -104,6 +110,18 @@ fn candidate<R: rand::Rng + ?Sized>(item: Item, location: Location, rng: &mut R)
         time_limit: None,
         points: None,
     }
+}
+
+/// Recognizes the API's optional encodings from the first item: with `encode=base64` the
+/// type reads `bXVsdGlwbGU=` or `Ym9vbGVhbg==`, and with `encode=url3986` the question text has
+/// `%20` in place of spaces.
+fn other_encoding(item: &serde_json::Value) -> Option<&'static str> {
+    let kind = item.get("type")?.as_str()?;
+    if kind == "bXVsdGlwbGU=" || kind == "Ym9vbGVhbg==" {
+        return Some("base64");
+    }
+    let question = item.get("question")?.as_str()?;
+    (question.contains("%20") && !question.contains(' ')).then_some("url3986")
 }
 
 /// Names the bank after its category when all questions share one.
@@ -216,6 +234,16 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.contains("request a smaller amount"), "{error}");
+    }
+
+    #[test]
+    fn other_encodings_rejected() {
+        let base64 = r#"{"response_code":0,"results":[{"type":"Ym9vbGVhbg==","question":"SXM=","correct_answer":"VHJ1ZQ==","incorrect_answers":["RmFsc2U="]}]}"#;
+        let error = parse("b.json", base64, &mut rand::rng()).unwrap_err();
+        assert!(error.contains("encode=base64"), "{error}");
+        let url = r#"{"response_code":0,"results":[{"type":"boolean","question":"Is%20it%3F","correct_answer":"True","incorrect_answers":["False"]}]}"#;
+        let error = parse("u.json", url, &mut rand::rng()).unwrap_err();
+        assert!(error.contains("encode=url3986"), "{error}");
     }
 
     #[test]

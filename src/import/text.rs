@@ -44,6 +44,18 @@ pub struct InvalidUtf8 {
     pub offset: usize,
     /// 1-based line of that byte.
     pub line: usize,
+    /// Value of that byte.
+    pub byte: u8,
+}
+
+impl InvalidUtf8 {
+    /// Returns the character the invalid byte is in Windows-1252, to help tell whether the file
+    /// is in that encoding.
+    pub fn as_windows_1252(&self) -> char {
+        let bytes = [self.byte];
+        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes);
+        text.chars().next().unwrap_or(char::REPLACEMENT_CHARACTER)
+    }
 }
 
 /// Decodes file bytes into text with `\n` line endings and without a leading byte-order mark.
@@ -61,7 +73,11 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, InvalidUtf8> {
                     // The offset counts from the file's first byte, byte-order mark included.
                     let offset = bom_len + e.valid_up_to();
                     let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count();
-                    return Err(InvalidUtf8 { offset, line });
+                    return Err(InvalidUtf8 {
+                        offset,
+                        line,
+                        byte: bytes[offset],
+                    });
                 }
             }
         }
@@ -154,6 +170,8 @@ mod tests {
         let error = decode(b"ok\nfine \xE9t\xE9\n", Encoding::Utf8).unwrap_err();
         assert_eq!(error.offset, 8);
         assert_eq!(error.line, 2);
+        assert_eq!(error.byte, 0xE9);
+        assert_eq!(error.as_windows_1252(), 'é');
     }
 
     #[test]
