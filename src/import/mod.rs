@@ -3,7 +3,8 @@
 //! [`load_files`] is the entry point: it reads one or more files in any supported [`Format`],
 //! and returns one [`Bank`] with their questions in file order, plus a [`FileReport`] per file
 //! that lists skipped questions and warnings with their location. [`check_file`] is the same for
-//! one file, without failing, for `quizcast check`.
+//! one file, without failing, for `quizcast check`, and [`check_bytes`] for a file already in
+//! memory.
 //!
 //! Each format has its own module that turns the file into [`Candidate`]s. The common step in
 //! [`candidate`] applies the bank's limits to them, so every format skips a question for the
@@ -135,6 +136,9 @@ pub struct ImportError {
 
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.reports.is_empty() {
+            return f.write_str("no question file given; pass at least one file");
+        }
         let failed: Vec<&FileReport> = self.reports.iter().filter(|r| !r.is_usable()).collect();
         for (index, report) in failed.iter().enumerate() {
             if index > 0 {
@@ -186,17 +190,29 @@ pub fn check_file<R: rand::Rng + ?Sized>(
     rng: &mut R,
 ) -> (FileReport, Option<Bank>) {
     let file = path.display().to_string();
-    let mut report = FileReport::new(&file);
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
+    match std::fs::read(path) {
+        Ok(bytes) => check_bytes(&file, &bytes, options, rng),
         Err(e) => {
+            let mut report = FileReport::new(&file);
             report.error = Some(format!("cannot read question file {file}: {e}"));
-            return (report, None);
+            (report, None)
         }
-    };
+    }
+}
+
+/// Reads the content of a question file that is already in memory, such as an upload.
+/// `file` names it in messages, and its extension takes part in format detection.
+pub fn check_bytes<R: rand::Rng + ?Sized>(
+    file: &str,
+    bytes: &[u8],
+    options: &ImportOptions,
+    rng: &mut R,
+) -> (FileReport, Option<Bank>) {
+    let path = Path::new(file);
+    let mut report = FileReport::new(file);
     let format = match options.format {
         Some(format) => format,
-        None => match detect(path, &bytes) {
+        None => match detect(path, bytes) {
             Some(format) => format,
             None => {
                 report.error = Some(format!(
@@ -207,7 +223,7 @@ pub fn check_file<R: rand::Rng + ?Sized>(
         },
     };
     report.format = Some(format);
-    let parsed = match parse(&file, format, &bytes, options.encoding, rng) {
+    let parsed = match parse(file, format, bytes, options.encoding, rng) {
         Ok(parsed) => parsed,
         Err(message) => {
             report.error = Some(message);

@@ -231,3 +231,26 @@ fn forced_format_overrides_detection() {
     assert_eq!(report.format, Some(Format::Aiken));
     assert_eq!(report.usable, 0);
 }
+
+#[test]
+fn check_bytes_detects_by_name() {
+    let text = b"Which is a fruit?\nA) Apple\nB) Brick\nANSWER: A\n";
+    let (report, bank) = check_bytes(
+        "upload.txt",
+        text,
+        &ImportOptions::default(),
+        &mut rand::rng(),
+    );
+    assert_eq!(report.format, Some(Format::Aiken));
+    assert_eq!(report.file, "upload.txt");
+    assert_eq!(bank.unwrap().title, "upload");
+}
+
+#[test]
+fn load_files_without_paths_fails() {
+    let error = load_files(&[], &ImportOptions::default()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "no question file given; pass at least one file"
+    );
+}
