@@ -230,7 +230,7 @@ pub fn check_bytes<R: rand::Rng + ?Sized>(
             return (report, None);
         }
     };
-    let bank = report.absorb(parsed, &title_from_path(path));
+    let bank = report.build_bank(parsed, &title_from_path(path));
     (report, bank)
 }
 

@@ -108,7 +108,7 @@ impl FileReport {
 
     /// Validates the parsed candidates into a bank, records what was skipped and why, and
     /// returns the bank when at least one question is usable.
-    pub fn absorb(&mut self, parsed: Parsed, default_title: &str) -> Option<Bank> {
+    pub fn build_bank(&mut self, parsed: Parsed, default_title: &str) -> Option<Bank> {
         self.skipped.extend(parsed.skipped);
         self.warnings.extend(parsed.warnings);
         let mut questions = Vec::new();

@@ -57,6 +57,8 @@ pub fn fit_to_width(text: &str, width: usize) -> String {
         used += cells;
     }
     if width > 0 {
+        // "Open Trivia…" reads better than "Open Trivia …".
+        fitted.truncate(fitted.trim_end().len());
         fitted.push('…');
     }
     fitted
@@ -120,6 +122,7 @@ mod tests {
         assert_eq!(fit_to_width("Alexandra", 5), "Alex…");
         assert_eq!(fit_to_width("Alexandra", 0), "");
         assert_eq!(fit_to_width("日本語の名前", 5), "日本…");
+        assert_eq!(fit_to_width("Open Trivia DB", 13), "Open Trivia…");
     }
 
     #[test]

@@ -62,7 +62,12 @@ pub fn chrome(area: Rect) -> [Rect; 3] {
 pub fn render_header(left: &str, right: &str, area: Rect, buf: &mut Buffer) {
     let style = Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD);
     buf.set_style(area, style);
-    Line::from(format!(" {left}")).render(area, buf);
+    let left = format!(" {left}");
+    // The right side (often a bank title from an imported file) gives way to the left, with at
+    // least two cells between them.
+    let room = usize::from(area.width).saturating_sub(display_width(&left) + 3);
+    let right = fit_to_width(right, room);
+    Line::from(left).render(area, buf);
     Line::from(format!("{right} "))
         .right_aligned()
         .render(area, buf);
@@ -130,6 +135,20 @@ mod tests {
         assert_eq!(row.width(), 20);
         assert_eq!(row.spans[0].content, " ● 3  Paris");
         assert_eq!(row.spans[0].style.bg, Some(Color::Yellow));
+    }
+
+    #[test]
+    fn header_title_gives_way_to_position() {
+        let area = Rect::new(0, 0, 30, 1);
+        let mut buf = Buffer::empty(area);
+        render_header(
+            "Question 1/12",
+            "Open Trivia DB: Entertainment: Japanese Anime & Manga",
+            area,
+            &mut buf,
+        );
+        let line: String = (0..30).map(|x| buf[(x, 0)].symbol()).collect();
+        assert_eq!(line, " Question 1/12   Open Trivia… ");
     }
 
     #[test]
