@@ -62,15 +62,32 @@ pub fn chrome(area: Rect) -> [Rect; 3] {
 pub fn render_header(left: &str, right: &str, area: Rect, buf: &mut Buffer) {
     let style = Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD);
     buf.set_style(area, style);
-    let left = format!(" {left}");
-    // The right side (often a bank title from an imported file) gives way to the left, with at
-    // least two cells between them.
-    let room = usize::from(area.width).saturating_sub(display_width(&left) + 3);
-    let right = fit_to_width(right, room);
-    Line::from(left).render(area, buf);
+    let (left, right) = fit_header(left, right, usize::from(area.width));
+    Line::from(format!(" {left}")).render(area, buf);
     Line::from(format!("{right} "))
         .right_aligned()
         .render(area, buf);
+}
+
+/// Cuts the header's sides so that both fit in `width` cells with a margin of one cell at each
+/// edge and two between them. The longer side, usually a bank title, gives way first, so a game
+/// code or a question number stays whole.
+fn fit_header(left: &str, right: &str, width: usize) -> (String, String) {
+    const CHROME: usize = 4;
+    let (left_width, right_width) = (display_width(left), display_width(right));
+    let room = width.saturating_sub(CHROME);
+    if left_width + right_width <= room {
+        return (left.to_string(), right.to_string());
+    }
+    if left_width >= right_width {
+        let left = fit_to_width(left, room.saturating_sub(right_width));
+        let right = fit_to_width(right, room.saturating_sub(display_width(&left)));
+        (left, right)
+    } else {
+        let right = fit_to_width(right, room.saturating_sub(left_width));
+        let left = fit_to_width(left, room.saturating_sub(display_width(&right)));
+        (left, right)
+    }
 }
 
 /// Draws a dim hint line such as "Enter/Space: start  q: quit".
@@ -137,18 +154,28 @@ mod tests {
         assert_eq!(row.spans[0].style.bg, Some(Color::Yellow));
     }
 
-    #[test]
-    fn header_title_gives_way_to_position() {
-        let area = Rect::new(0, 0, 30, 1);
+    fn header_line(left: &str, right: &str, width: u16) -> String {
+        let area = Rect::new(0, 0, width, 1);
         let mut buf = Buffer::empty(area);
-        render_header(
-            "Question 1/12",
-            "Open Trivia DB: Entertainment: Japanese Anime & Manga",
-            area,
-            &mut buf,
+        render_header(left, right, area, &mut buf);
+        (0..width).map(|x| buf[(x, 0)].symbol()).collect()
+    }
+
+    #[test]
+    fn header_long_title_gives_way() {
+        let title = "Open Trivia DB: Entertainment: Japanese Anime & Manga";
+        assert_eq!(
+            header_line("Question 1/12", title, 30),
+            " Question 1/12   Open Trivia… "
         );
-        let line: String = (0..30).map(|x| buf[(x, 0)].symbol()).collect();
-        assert_eq!(line, " Question 1/12   Open Trivia… ");
+        assert_eq!(
+            header_line(title, "code ANIM", 30),
+            " Open Trivia DB:…   code ANIM "
+        );
+        assert_eq!(
+            header_line("Quiz", "code ANIM", 30),
+            " Quiz               code ANIM "
+        );
     }
 
     #[test]
