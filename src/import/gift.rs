@@ -212,7 +212,8 @@ fn question(block: &str) -> Result<(Candidate, Option<String>), String> {
         return Err(skip("missing-word", MISSING_WORD));
     }
 
-    // Moodle's multiple-answer questions need every right option picked; here one is enough.
+    // Moodle gives full credit for ticking every positively weighted option, but a player here
+    // picks one option, so any of them counts.
     let correct: Vec<usize> = options
         .iter()
         .enumerate()

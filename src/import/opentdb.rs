@@ -145,7 +145,7 @@ fn response_code_meaning(code: i64) -> String {
             "invalid parameter: the request's arguments were not valid; check amount, category, difficulty and type"
         }
         3 => {
-            "token not found: the session token does not exist or expired after 6 hours; request a new token"
+            "token not found: the session token does not exist (the API deletes tokens after 6 hours of inactivity); request a new token"
         }
         4 => {
             "token empty: the session token has already returned every question for this query; reset the token or change the query"
