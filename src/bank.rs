@@ -130,7 +130,8 @@ impl Bank {
         Bank::parse_toml(BUNDLED_TEXT, BUNDLED_NAME).expect("the bundled question bank is valid")
     }
 
-    /// Reads and validates a `.toml` or `.json` bank from `path`.
+    /// Reads and validates a `.toml` or `.json` bank from `path`. This reads quizcast's own
+    /// schema only; `import::load_files` reads every supported format.
     pub fn load(path: &Path) -> Result<Bank, BankError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| BankError::Read {

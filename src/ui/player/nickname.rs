@@ -68,7 +68,13 @@ impl NicknameInput {
     fn delete_word(&mut self) {
         let kept = self.text.trim_end().len();
         self.text.truncate(kept);
-        let start = self.text.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        // The word starts after the last whitespace, which may be wider than one byte (U+3000).
+        let start = self
+            .text
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8());
         self.text.truncate(start);
     }
 
@@ -136,6 +142,16 @@ mod tests {
         type_text(&mut input, &"e\u{301}".repeat(20));
         assert_eq!(input.len(), 20);
         assert_eq!(input.text.chars().count(), 40);
+    }
+
+    #[test]
+    fn ctrl_w_after_wide_space() {
+        let mut input = NicknameInput::default();
+        type_text(&mut input, "山田\u{3000}太郎");
+        input.handle_key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL));
+        assert_eq!(input.text, "山田\u{3000}");
+        input.handle_key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL));
+        assert_eq!(input.text, "");
     }
 
     #[test]
