@@ -254,3 +254,46 @@ fn load_files_without_paths_fails() {
         "no question file given; pass at least one file"
     );
 }
+
+#[test]
+fn truncated_files_never_panic() {
+    let names = [
+        "opentdb.json",
+        "kahoot.csv",
+        "kahoot_plain.csv",
+        "quiz.gift",
+        "quiz.aiken",
+        "malformed/broken.aiken",
+        "kahoot.xlsx",
+    ];
+    let mut rng = StdRng::seed_from_u64(5);
+    for name in names {
+        let bytes = std::fs::read(fixture(name)).unwrap();
+        for end in 0..bytes.len() {
+            // Every prefix, cut at any byte, also in the middle of a UTF-8 sequence.
+            let (report, bank) =
+                check_bytes(name, &bytes[..end], &ImportOptions::default(), &mut rng);
+            assert_eq!(bank.is_some(), report.is_usable(), "{name} cut at {end}");
+        }
+    }
+}
+
+#[test]
+fn flipped_bytes_never_panic() {
+    let names = ["quiz.gift", "quiz.aiken", "kahoot.csv", "opentdb.json"];
+    let mut rng = StdRng::seed_from_u64(9);
+    let specials = b"{}=~#:\\%\n\r,;\"[]<>&";
+    for name in names {
+        let original = std::fs::read(fixture(name)).unwrap();
+        for round in 0..300 {
+            let mut bytes = original.clone();
+            for _ in 0..4 {
+                let at = rand::RngExt::random_range(&mut rng, 0..bytes.len());
+                let pick = rand::RngExt::random_range(&mut rng, 0..specials.len());
+                bytes[at] = specials[pick];
+            }
+            let (report, bank) = check_bytes(name, &bytes, &ImportOptions::default(), &mut rng);
+            assert_eq!(bank.is_some(), report.is_usable(), "{name} round {round}");
+        }
+    }
+}
