@@ -24,6 +24,7 @@ async fn host_with_db(db: &Path, resume: Option<Option<String>>) -> RunningHost 
         results: None,
         db: Some(db.to_path_buf()),
         resume,
+        admin_key: None,
     })
     .await
     .expect("host starts")
@@ -136,6 +137,7 @@ async fn resumed_game_keeps_players_and_scores() {
         results: None,
         db: Some(db.clone()),
         resume: Some(Some("SAVE".into())),
+        admin_key: None,
     })
     .await
     .err()

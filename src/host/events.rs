@@ -35,15 +35,18 @@ pub struct QuestionInfo {
 /// Something that happened in the game, for the host's screen or its JSON output.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HostEvent {
-    /// The server is accepting players at `join_url`.
+    /// The server is accepting players at `join_url`, and admin requests with `admin_key`.
     Listening {
         join_url: String,
         code: String,
         title: String,
         questions: usize,
+        admin_key: String,
     },
     /// A new player was admitted; `players` is the count after this one.
     PlayerJoined { name: String, players: usize },
+    /// The host removed the player `name` for the rest of the game.
+    PlayerKicked { name: String },
     /// A question was broadcast and its timer started.
     QuestionStarted {
         question: QuestionInfo,
@@ -75,12 +78,14 @@ pub enum HostEvent {
 }
 
 /// A request from the host's front end to the game.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostCommand {
     /// Start the game from the lobby, or move on after a question closed.
     Advance,
     /// Close the open question now instead of waiting for its timer.
     CloseQuestion,
+    /// Remove the player `name` for the rest of the game, telling it `reason`.
+    Kick { name: String, reason: String },
     /// End the game and stop the server.
     Quit,
 }

@@ -45,6 +45,7 @@ pub async fn start_host(bank: Bank, join_rate: u32, automation: Automation) -> R
         results: None,
         db: None,
         resume: None,
+        admin_key: None,
     })
     .await
     .expect("host starts")
@@ -396,6 +397,7 @@ pub async fn start_host_behind(
         results: None,
         db: None,
         resume: None,
+        admin_key: None,
     })
     .await
     .expect("host starts")
