@@ -280,9 +280,6 @@ impl Game {
         raw_name: &str,
         token: String,
     ) -> Result<PlayerIndex, JoinError> {
-        if self.phase == Phase::Over {
-            return Err(JoinError::GameOver);
-        }
         if let Some(&index) = self.by_id.get(id)
             && let Some(reason) = &self.players[index].kicked
         {
@@ -290,6 +287,9 @@ impl Game {
                 id: id.to_string(),
                 reason: reason.clone(),
             });
+        }
+        if self.phase == Phase::Over {
+            return Err(JoinError::GameOver);
         }
         let name = nickname::validate(raw_name)?;
         if self.by_id.contains_key(id) {

@@ -276,10 +276,16 @@ fn parse_bank(text: &str, format: BankFormat) -> Result<Bank, BankError> {
 /// The body of `GET /api/admin/games/{code}`.
 #[derive(Debug, Serialize)]
 struct GameState {
-    #[serde(flatten)]
-    summary: GameSummary,
-    #[serde(flatten)]
-    report: GameReport,
+    code: String,
+    title: String,
+    state: &'static str,
+    question: Option<usize>,
+    questions: usize,
+    join_url: String,
+    /// Every player in join order, kicked ones included.
+    players: Vec<crate::host::actor::PlayerReport>,
+    /// Standings of the players not kicked, best first.
+    standings: Vec<Standing>,
 }
 
 async fn report(game: &GameHandle) -> Option<GameReport> {
@@ -299,8 +305,22 @@ async fn game_state(State(state): State<Arc<AppState>>, Path(code): Path<String>
     let Some(report) = report(&game).await else {
         return game_stopped();
     };
-    let summary = summary(&state, &game);
-    Json(GameState { summary, report }).into_response()
+    let GameReport {
+        status,
+        players,
+        standings,
+    } = report;
+    Json(GameState {
+        join_url: state.join_url(&game.code),
+        code: game.code,
+        title: game.title,
+        state: status.state,
+        question: status.question,
+        questions: status.questions,
+        players,
+        standings,
+    })
+    .into_response()
 }
 
 /// The body of `GET /api/admin/games/{code}/results`.
