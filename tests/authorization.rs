@@ -145,3 +145,41 @@ async fn session_token_is_not_an_admin_key() {
         .await;
     assert_eq!(status, 401);
 }
+
+fn options_with_key(key: &str) -> quizcast::host::HostOptions {
+    quizcast::host::HostOptions {
+        bank: bank(1),
+        bind: "127.0.0.1:0".parse().unwrap(),
+        public_url: None,
+        code: Some("KEYS".into()),
+        join_rate: std::num::NonZeroU32::new(2000).unwrap(),
+        automation: Automation::default(),
+        results: None,
+        db: None,
+        resume: None,
+        admin_key: Some(key.into()),
+    }
+}
+
+#[tokio::test]
+async fn configured_key_used_and_not_shown() {
+    let key = "configured-key-0123456789";
+    let mut host = quizcast::host::start(options_with_key(key)).await.unwrap();
+    assert_eq!(host.admin_key, key);
+    let listening = host.events.recv().await.unwrap();
+    let quizcast::host::events::HostEvent::Listening { admin_key, .. } = listening else {
+        panic!("expected the listening event first, got {listening:?}");
+    };
+    assert_eq!(admin_key, None, "a configured key is not shown");
+    let (status, _) = Admin::new(&host).get("/games").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn short_configured_key_rejected() {
+    let error = quizcast::host::start(options_with_key("short"))
+        .await
+        .err()
+        .expect("a 5-character key is rejected");
+    assert!(error.to_string().contains("too short"), "{error}");
+}

@@ -35,13 +35,15 @@ pub struct QuestionInfo {
 /// Something that happened in the game, for the host's screen or its JSON output.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HostEvent {
-    /// The server is accepting players at `join_url`, and admin requests with `admin_key`.
+    /// The server is accepting players at `join_url`.
     Listening {
         join_url: String,
         code: String,
         title: String,
         questions: usize,
-        admin_key: String,
+        /// The admin key when the host generated it, so it is shown once; `None` when it was
+        /// configured, because the operator knows it and a projected lobby must not show it.
+        admin_key: Option<String>,
     },
     /// A new player was admitted; `players` is the count after this one.
     PlayerJoined { name: String, players: usize },

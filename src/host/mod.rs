@@ -208,7 +208,7 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
         code: code.clone(),
         title: bank.title.clone(),
         questions: bank.questions.len(),
-        admin_key: admin_key.clone(),
+        admin_key: options.admin_key.is_none().then(|| admin_key.clone()),
     });
     for event in resumed.into_iter().flatten() {
         let _ = actor_events_tx.send(event);

@@ -55,13 +55,14 @@ impl LobbyView<'_> {
                 Span::styled(listening.code.clone(), bold),
             ]),
             Line::from(format!("Questions: {}", listening.questions)),
-            Line::from(vec![
-                Span::raw("Admin key: "),
-                Span::styled(listening.admin_key.clone(), bold),
-            ]),
-            Line::default(),
-            Line::styled(self.player_count(), bold),
         ];
+        if let Some(key) = &listening.admin_key {
+            lines.push(Line::from(vec![
+                Span::raw("Admin key: "),
+                Span::styled(key.clone(), bold),
+            ]));
+        }
+        lines.extend([Line::default(), Line::styled(self.player_count(), bold)]);
         lines.extend(self.names_line());
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

@@ -54,7 +54,7 @@ fn lobby(players: usize) -> HostState {
         code: "K7Q2".into(),
         title: "Friday quiz".into(),
         questions: 10,
-        admin_key: "3f9c2a7d51e04b86a1d7c0e9f2b4a6d8".into(),
+        admin_key: Some("3f9c2a7d51e04b86a1d7c0e9f2b4a6d8".into()),
     });
     for number in 1..=players {
         state.apply(HostEvent::PlayerJoined {

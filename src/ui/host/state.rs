@@ -59,8 +59,8 @@ pub struct Listening {
     pub code: String,
     pub title: String,
     pub questions: usize,
-    /// Bearer key of the admin API, shown in the lobby only.
-    pub admin_key: String,
+    /// Bearer key of the admin API when the host generated it, shown in the lobby only.
+    pub admin_key: Option<String>,
 }
 
 /// The screen shown to the host.

@@ -22,7 +22,7 @@ fn listening() -> HostEvent {
         code: "K7Q2".into(),
         title: "Capitals".into(),
         questions: 10,
-        admin_key: "3f9c2a7d51e04b86a1d7c0e9f2b4a6d8".into(),
+        admin_key: Some("3f9c2a7d51e04b86a1d7c0e9f2b4a6d8".into()),
     }
 }
 
