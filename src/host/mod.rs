@@ -80,7 +80,7 @@ pub enum HostError {
     AdminKey(usize),
 }
 
-/// Shortest admin key accepted from `--admin-key`, in characters.
+/// Minimum length of an admin key from `--admin-key`, in characters.
 pub const MIN_ADMIN_KEY_LEN: usize = 16;
 
 /// A failure to create a game through the admin API.

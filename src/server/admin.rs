@@ -25,14 +25,14 @@ use crate::host::actor::{Control, ControlError, GameCommand, GameHandle, GameRep
 use crate::host::events::Standing;
 use crate::protocol::{AnnouncementEvent, Channel, unix_ms};
 
-/// Longest kick reason, in bytes, because it travels in a WebSocket close frame, whose reason
+/// Maximum kick reason length, in bytes, because it travels in a WebSocket close frame, whose reason
 /// may take at most 123 bytes.
 pub const MAX_KICK_REASON_BYTES: usize = 100;
 /// Reason a kicked player sees when the request gives none.
 pub const DEFAULT_KICK_REASON: &str = "removed by the host";
-/// Most events one HTTP publish may carry.
+/// Maximum number of events in one HTTP publish.
 pub const MAX_PUBLISH_EVENTS: usize = 10;
-/// Longest announcement text, in characters.
+/// Maximum announcement length, in characters.
 pub const MAX_ANNOUNCEMENT_CHARS: usize = 500;
 
 /// The admin key, compared in constant time and never printed by `Debug`.

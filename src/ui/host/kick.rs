@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
-/// Reason a player kicked from the host's screen sees.
+/// Close reason sent to a player kicked from the host's screen.
 pub const TUI_KICK_REASON: &str = "removed by the host";
 
 /// The dialog's state: the names offered, the one under the cursor, and whether the host is
