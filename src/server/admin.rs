@@ -29,7 +29,7 @@ use crate::protocol::{AnnouncementEvent, Channel, unix_ms};
 /// may take at most 123 bytes.
 pub const MAX_KICK_REASON_BYTES: usize = 100;
 /// Reason a kicked player sees when the request gives none.
-pub const DEFAULT_KICK_REASON: &str = "removed by the host";
+pub const DEFAULT_KICK_REASON: &str = "no reason given";
 /// Maximum number of events in one HTTP publish.
 pub const MAX_PUBLISH_EVENTS: usize = 10;
 /// Maximum announcement length, in characters.

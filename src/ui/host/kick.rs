@@ -8,7 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
 /// Close reason sent to a player kicked from the host's screen.
-pub const TUI_KICK_REASON: &str = "removed by the host";
+pub const TUI_KICK_REASON: &str = "no reason given";
 
 /// The dialog's state: the names offered, the one under the cursor, and whether the host is
 /// asked to confirm.

@@ -272,7 +272,7 @@ fn kick_picks_and_confirms_player() {
     let action = state.handle_key(key(KeyCode::Char('y')), now);
     let expected = HostCommand::Kick {
         name: "Bob".into(),
-        reason: "removed by the host".into(),
+        reason: "no reason given".into(),
     };
     assert_eq!(action, Some(HostAction::Send(expected)));
     assert!(state.kick.is_none(), "the dialog closes after a kick");
