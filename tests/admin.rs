@@ -305,9 +305,17 @@ async fn kick_closes_and_keeps_out() {
     assert_eq!(status, 404);
     assert_eq!(body["error_type"], "PlayerNotFound");
 
-    // The others play on.
+    // The others play on, and the kicked player no longer counts.
     host.commands.send(HostCommand::Advance).unwrap();
     assert_eq!(ann.event("question").await["index"], 0);
+    let reply = ann.answer("a0", 0, 2).await;
+    assert!(
+        matches!(reply, ServerMessage::PublishSuccess { .. }),
+        "{reply:?}"
+    );
+    let result = ann.event("result").await;
+    assert_eq!(result["players"], 1);
+    assert_eq!(result["rank"], 1);
 }
 
 #[tokio::test]

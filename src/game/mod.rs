@@ -336,6 +336,11 @@ impl Game {
         Ok(index)
     }
 
+    /// Returns the number of players in the standings: everyone but the kicked players.
+    pub fn ranked_count(&self) -> usize {
+        self.players.iter().filter(|p| p.kicked.is_none()).count()
+    }
+
     /// Records that `player` opened a connection.
     pub fn connect(&mut self, player: PlayerIndex) {
         let p = &mut self.players[player];

@@ -612,7 +612,11 @@ impl Actor {
     fn snapshot_event(&self, player: PlayerIndex) -> String {
         let players = self.game.players();
         let me = &players[player];
-        let rank = 1 + players.iter().filter(|p| p.score > me.score).count() as u32;
+        let ahead = players
+            .iter()
+            .filter(|p| p.kicked.is_none() && p.score > me.score)
+            .count();
+        let rank = 1 + ahead as u32;
         let answered = match self.game.phase() {
             Phase::Open { index, .. } => self.game.has_answered(player).then_some(index),
             _ => None,
@@ -620,7 +624,7 @@ impl Actor {
         let event = PlayerChannelEvent::Snapshot {
             score: me.score,
             rank,
-            players: players.len(),
+            players: self.game.ranked_count(),
             streak: me.streak,
             correct: me.correct,
             answered,
@@ -683,9 +687,13 @@ impl Actor {
     fn result_messages(&self, closed: &Closed) -> Vec<(String, String)> {
         let players = self.game.players();
         let sent_at_ms = unix_ms();
+        let ranked = self.game.ranked_count();
         let mut messages = Vec::with_capacity(closed.results.len());
         for result in &closed.results {
             let player = &players[result.player];
+            if player.kicked.is_some() {
+                continue;
+            }
             let event = PlayerChannelEvent::Result {
                 index: closed.index,
                 correct: result.answer.is_some_and(|a| a.correct),
@@ -693,7 +701,7 @@ impl Actor {
                 points: result.answer.map_or(0, |a| a.points),
                 score: result.score,
                 rank: result.rank,
-                players: players.len(),
+                players: ranked,
                 streak: result.streak,
                 sent_at_ms,
             };
@@ -708,20 +716,24 @@ impl Actor {
         let players = self.game.players();
         let ranks = crate::game::rank_players(players);
         let sent_at_ms = unix_ms();
+        let ranked = self.game.ranked_count();
         let mut messages = Vec::with_capacity(players.len() + 1);
         for (i, player) in players.iter().enumerate() {
+            if player.kicked.is_some() {
+                continue;
+            }
             let event = PlayerChannelEvent::Final {
                 rank: ranks[i],
                 score: player.score,
                 correct: player.correct,
-                players: players.len(),
+                players: ranked,
                 sent_at_ms,
             };
             let json = serde_json::to_string(&event).expect("events always serialize");
             messages.push((self.channel_player(&player.id), json));
         }
         let event = QuestionsEvent::GameOver {
-            players: players.len(),
+            players: ranked,
             sent_at_ms,
         };
         let json = serde_json::to_string(&event).expect("events always serialize");
@@ -732,6 +744,7 @@ impl Actor {
             results: players
                 .iter()
                 .enumerate()
+                .filter(|(_, p)| p.kicked.is_none())
                 .map(|(i, p)| (p.id.clone(), ranks[i], p.name.clone(), p.score, p.correct))
                 .collect(),
         };
