@@ -211,9 +211,7 @@ impl Game {
                 streak: p.streak,
                 correct: p.correct,
                 connections: 0,
-                // NOTE: kicks are not stored, so a player kicked before a restart can come
-                // back to the resumed game.
-                kicked: None,
+                kicked: p.kicked.clone(),
             });
             game.answers.push(None);
             game.by_id.insert(p.player_id.clone(), index);

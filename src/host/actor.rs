@@ -339,7 +339,14 @@ impl Actor {
             }
             GameCommand::Control { action, reply } => {
                 let result = self.control(action).map(|()| status_of(&self.game));
-                let _ = reply.send(result);
+                // The reply waits for the records the action wrote, such as a kick, so an
+                // acknowledged action survives a crash.
+                self.store.write(
+                    None,
+                    Some(Box::new(move || {
+                        let _ = reply.send(result);
+                    })),
+                );
             }
             GameCommand::Report { reply } => {
                 let _ = reply.send(self.report());
@@ -387,6 +394,12 @@ impl Actor {
         let closed = self
             .registry
             .revoke_player(&code, player_id, CLOSE_KICKED, reason);
+        let record = Record::Kicked {
+            code: code.clone(),
+            player_id: player_id.to_string(),
+            reason: reason.to_string(),
+        };
+        self.store.write(Some(record), None);
         let name = self.game.players()[index].name.clone();
         tracing::info!(game.code = %code, player.id = %player_id, player.name = %name, %reason, connections = closed, "player kicked");
         self.emit(HostEvent::PlayerKicked { name });

@@ -177,6 +177,11 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
     let state = Arc::new(app);
     for player in game.players().iter().enumerate() {
         let (index, player) = player;
+        // A player kicked before the restart stays out of the resumed game.
+        if let Some(reason) = &player.kicked {
+            state.registry.revoke_token(&player.token, reason);
+            continue;
+        }
         state.registry.add_session(
             player.token.clone(),
             Session {

@@ -82,6 +82,12 @@ impl Registry {
         revoked.get(token).cloned()
     }
 
+    /// Marks `token` as revoked with the host's `reason`, for a token that has no session.
+    pub fn revoke_token(&self, token: &str, reason: &str) {
+        let mut revoked = self.revoked.write().expect("registry lock poisoned");
+        revoked.insert(token.to_string(), reason.to_string());
+    }
+
     /// Records an open connection authenticated with `token`.
     pub fn attach(&self, token: &str, conn: &Arc<Conn>) {
         let mut connections = self.connections.write().expect("registry lock poisoned");
