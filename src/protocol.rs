@@ -290,7 +290,8 @@ pub fn close_message(code: u16, reason: &str) -> String {
         CLOSE_TOO_LARGE => "The host closed the connection because a message was too large",
         _ => "The host closed the connection",
     };
-    if reason.is_empty() {
+    // The server's reason for 4000 and 4001 repeats the code's meaning.
+    if reason.is_empty() || reason.eq_ignore_ascii_case(what) {
         format!("{what}.")
     } else {
         format!("{what}: {reason}.")
@@ -363,6 +364,31 @@ mod tests {
                 event
             }
         );
+    }
+
+    #[test]
+    fn close_messages_readable() {
+        assert_eq!(
+            close_message(CLOSE_KICKED, "spam"),
+            "The host removed you from the game: spam."
+        );
+        assert_eq!(
+            close_message(CLOSE_HOST_ENDED, "the host is shutting down"),
+            "The host is shutting down."
+        );
+        assert_eq!(
+            close_message(CLOSE_GAME_OVER, "the game is over"),
+            "The game is over."
+        );
+        assert_eq!(close_message(4999, ""), "The host closed the connection.");
+        for code in [
+            CLOSE_UNAUTHORIZED,
+            CLOSE_RATE_LIMITED,
+            CLOSE_TOO_SLOW,
+            CLOSE_TOO_LARGE,
+        ] {
+            assert_ne!(close_message(code, ""), close_message(4999, ""), "{code}");
+        }
     }
 
     #[test]

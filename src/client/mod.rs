@@ -40,7 +40,7 @@ pub enum ClientError {
         "the host no longer accepts this player's session ({0}); it may have restarted without --resume; run quizcast play with the join URL again to join"
     )]
     SessionRejected(String),
-    #[error("the host ended the game")]
+    #[error("the host is shutting down, so the game has ended")]
     HostEnded,
     /// The host closed the connection with a final close code other than
     /// [`CLOSE_HOST_ENDED`](crate::protocol::CLOSE_HOST_ENDED).
