@@ -80,7 +80,7 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
                     }
                 }
                 () = &mut signal => {
-                    // Players are told the host is going, rather than left reconnecting.
+                    // Closing every connection with 4000 first makes players stop instead of reconnecting.
                     tracing::info!("shutting down on a signal");
                     running.end_sessions(DRAIN_LIMIT).await;
                     break;
