@@ -80,7 +80,8 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
                     }
                 }
                 () = &mut signal => {
-                    // Closing every connection with 4000 first makes players stop instead of reconnecting.
+                    // Closing every connection with 4000 first makes players stop instead of
+                    // reconnecting.
                     tracing::info!("shutting down on a signal");
                     running.end_sessions(DRAIN_LIMIT).await;
                     break;
