@@ -25,8 +25,8 @@ use crate::host::actor::{Control, ControlError, GameCommand, GameHandle, GameRep
 use crate::host::events::Standing;
 use crate::protocol::{AnnouncementEvent, Channel, unix_ms};
 
-/// Maximum kick reason length, in bytes, because it travels in a WebSocket close frame, whose reason
-/// may take at most 123 bytes.
+/// Maximum kick reason length, in bytes, because it travels in a WebSocket close frame, whose
+/// reason may take at most 123 bytes.
 pub const MAX_KICK_REASON_BYTES: usize = 100;
 /// Reason a kicked player sees when the request gives none.
 pub const DEFAULT_KICK_REASON: &str = "no reason given";
