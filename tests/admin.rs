@@ -271,7 +271,7 @@ async fn kick_closes_and_keeps_out() {
     socket.send(text.into()).await.unwrap();
     let reply = socket.next().await.unwrap().unwrap();
     let reply: ServerMessage = serde_json::from_str(reply.to_text().unwrap()).unwrap();
-    assert_eq!(error_types(&reply), vec!["Unauthorized"]);
+    assert_eq!(error_types(&reply), vec!["PlayerKicked"]);
     assert!(format!("{reply:?}").contains("cheating"), "{reply:?}");
 
     // Neither the id nor the token joins again.

@@ -39,6 +39,9 @@ pub(crate) struct Opened {
 pub(crate) enum OpenError {
     /// The host rejected the session token with `Unauthorized`; retrying cannot help.
     Unauthorized(String),
+    /// The host kicked this player, so its token no longer works; the text is the host's
+    /// message with the kick reason.
+    Kicked(String),
     /// Anything else: the host is unreachable, timed out, closed or sent something unexpected.
     Failed(String),
 }
@@ -79,6 +82,10 @@ pub(crate) async fn open(url: &str, token: &str) -> Result<Opened, OpenError> {
         }),
         ServerMessage::ConnectionError { errors } => {
             let unauthorized = errors.iter().any(|e| e.error_type == "Unauthorized");
+            let kicked = errors.iter().find(|e| e.error_type == "PlayerKicked");
+            if let Some(kicked) = kicked {
+                return Err(OpenError::Kicked(kicked.message.clone()));
+            }
             let why = errors
                 .first()
                 .map(|e| e.message.clone())

@@ -27,7 +27,7 @@ use super::memory::{SavedSession, StateFile};
 use super::probe::Probe;
 use super::reconnect::{Backoff, ReconnectPolicy};
 use crate::protocol::{
-    AnnouncementEvent, AnswerEvent, CLOSE_HOST_ENDED, CONNECTION_TIMEOUT_MS, Channel,
+    AnnouncementEvent, AnswerEvent, CLOSE_HOST_ENDED, CLOSE_KICKED, CONNECTION_TIMEOUT_MS, Channel,
     ClientMessage, PlayerChannelEvent, QuestionsEvent, ServerMessage, close_is_final,
     close_message, unix_ms,
 };
@@ -130,9 +130,9 @@ pub async fn run_with_options(
         None => connection::open(&joined.ws_url, &joined.token)
             .await
             .map_err(|e| match e {
-                OpenError::Unauthorized(reason) | OpenError::Failed(reason) => {
-                    connect_failed(reason)
-                }
+                OpenError::Unauthorized(reason)
+                | OpenError::Kicked(reason)
+                | OpenError::Failed(reason) => connect_failed(reason),
             })?,
     };
     let early = connection::subscribe(
@@ -214,7 +214,11 @@ async fn admit(
                 tracing::info!(player.id = %remembered.player_id, "resumed the remembered session");
                 return Ok((remembered, Some(opened)));
             }
-            Err(OpenError::Unauthorized(reason) | OpenError::Failed(reason)) => {
+            Err(
+                OpenError::Unauthorized(reason)
+                | OpenError::Kicked(reason)
+                | OpenError::Failed(reason),
+            ) => {
                 tracing::info!(player.id = %remembered.player_id, error = %reason, "cannot resume the remembered session; joining again with its token");
             }
         }
@@ -240,6 +244,15 @@ async fn admit(
     };
     let joined = join::join(http, &config.target, &request, config.retry, on_retry).await?;
     Ok((joined, None))
+}
+
+/// Returns the kick reason inside the host's `connection_error` message for a kicked player,
+/// or the whole message when it has another form.
+fn kick_reason(message: &str) -> String {
+    message
+        .split_once(": ")
+        .map_or(message, |(_, reason)| reason)
+        .to_string()
 }
 
 struct Session {
@@ -346,6 +359,10 @@ impl Session {
 
             let mut opened = match connection::open(&self.joined.ws_url, &self.joined.token).await {
                 Ok(opened) => opened,
+                Err(OpenError::Kicked(reason)) => {
+                    // Kicked while the connection was down: stop as on a kick close frame.
+                    return Err(self.on_close(CLOSE_KICKED, &kick_reason(&reason)));
+                }
                 Err(OpenError::Unauthorized(reason)) => {
                     tracing::error!(player.id = %self.joined.player_id, error = %reason, "the host rejected the session token");
                     return Err(ClientError::SessionRejected(reason));
@@ -762,5 +779,17 @@ impl Session {
 
     fn emit(&self, event: PlayerEvent) {
         let _ = self.events.send(event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kick_reason_from_host_message() {
+        let message = "the host removed this player from the game: spam: twice";
+        assert_eq!(kick_reason(message), "spam: twice");
+        assert_eq!(kick_reason("no prefix"), "no prefix");
     }
 }

@@ -190,7 +190,7 @@ async fn read_init(
         };
         if let Some(reason) = state.registry.revoked(&token) {
             return Err(ErrorBody::new(
-                "Unauthorized",
+                "PlayerKicked",
                 format!("the host removed this player from the game: {reason}"),
             ));
         }
