@@ -119,10 +119,11 @@ impl RunningHost {
         let _ = tokio::time::timeout(limit, connections.wait_for(|n| *n == 0)).await;
     }
 
-    /// Tells every connected player that the host ended the game, so their clients stop
-    /// instead of reconnecting, and waits up to `limit` for them to leave.
+    /// Tells every connected player of every game that the host is shutting down, so their
+    /// clients stop instead of reconnecting, and waits up to `limit` for them to leave.
     pub async fn end_sessions(&self, limit: Duration) {
-        self.state.hub.close_all(
+        // The registry has every authenticated connection, subscribed or not.
+        self.state.registry.close_all(
             crate::protocol::CLOSE_HOST_ENDED,
             "the host is shutting down",
         );

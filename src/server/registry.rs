@@ -146,6 +146,17 @@ impl Registry {
         self.close_tokens(&tokens, close, reason)
     }
 
+    /// Closes every open connection of every game with `close` and `reason`, after what is
+    /// already queued on each. Returns the number of connections told to close.
+    pub fn close_all(&self, close: u16, reason: &str) -> usize {
+        let connections = self.connections.read().expect("registry lock poisoned");
+        connections
+            .values()
+            .flatten()
+            .filter(|conn| conn.try_send(Outbound::Close(close, reason.to_string())))
+            .count()
+    }
+
     fn close_tokens(&self, tokens: &[String], close: u16, reason: &str) -> usize {
         let connections = self.connections.read().expect("registry lock poisoned");
         let mut closed = 0;
