@@ -244,6 +244,7 @@ fn listening() -> HostState {
         code: "K7Q2".into(),
         title: "Friday quiz".into(),
         questions: 3,
+        admin_key: Some("3f9c2a7d51e04b86a1d7c0e9f2b4a6d8".into()),
     });
     state
 }

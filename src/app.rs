@@ -64,16 +64,31 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
         results: args.results.clone(),
         db,
         resume,
+        admin_key: args.admin_key.clone(),
     };
     let mut running = host::start(options).await.map_err(|e| e.to_string())?;
     raise_open_files_limit();
 
     if args.headless {
-        while let Some(event) = running.events.recv().await {
-            host::headless::print(&event);
-            if matches!(event, HostEvent::GameOver { .. }) {
-                running.drain(DRAIN_LIMIT).await;
-                break;
+        let signal = shutdown_signal();
+        tokio::pin!(signal);
+        loop {
+            tokio::select! {
+                event = running.events.recv() => {
+                    let Some(event) = event else { break };
+                    host::headless::print(&event);
+                    if matches!(event, HostEvent::GameOver { .. }) {
+                        running.drain(DRAIN_LIMIT).await;
+                        break;
+                    }
+                }
+                () = &mut signal => {
+                    // Closing every connection with 4000 first makes players stop instead of
+                    // reconnecting.
+                    tracing::info!("shutting down on a signal");
+                    running.end_sessions(DRAIN_LIMIT).await;
+                    break;
+                }
             }
         }
     } else {
@@ -145,6 +160,35 @@ pub fn check(args: CheckArgs) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Completes on Ctrl-C, or on SIGTERM on Unix.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }
 
 /// Runs `quizcast play`.

@@ -117,6 +117,17 @@ pub struct HostArgs {
     /// themselves.
     #[arg(long, value_name = "CODE", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["no_db", "code", "questions", "format"])]
     pub resume: Option<String>,
+
+    /// Bearer key of the admin API, at least 16 characters. Default: 128 random bits, shown in
+    /// the lobby and printed in the headless `listening` event. Prefer the environment
+    /// variable, which other users cannot read from the process list.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "QUIZCAST_ADMIN_KEY",
+        hide_env_values = true
+    )]
+    pub admin_key: Option<String>,
 }
 
 /// Options of `quizcast play`.

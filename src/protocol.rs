@@ -161,6 +161,9 @@ pub enum Channel {
     Answers { code: String },
     /// `/game/{code}/players/{player_id}`: one player's private results.
     Player { code: String, player_id: String },
+    /// `/game/{code}/announcements`: messages from the host's backends to every player of a
+    /// game, published over HTTP with the admin key.
+    Announcements { code: String },
 }
 
 impl Channel {
@@ -174,6 +177,7 @@ impl Channel {
         match segments.as_slice() {
             [c, "questions"] if !c.is_empty() => Some(Channel::Questions { code: code(c) }),
             [c, "answers"] if !c.is_empty() => Some(Channel::Answers { code: code(c) }),
+            [c, "announcements"] if !c.is_empty() => Some(Channel::Announcements { code: code(c) }),
             [c, "players", id] if !c.is_empty() && !id.is_empty() => Some(Channel::Player {
                 code: code(c),
                 player_id: id.to_string(),
@@ -188,6 +192,7 @@ impl Channel {
             Channel::Questions { code } => format!("/game/{code}/questions"),
             Channel::Answers { code } => format!("/game/{code}/answers"),
             Channel::Player { code, player_id } => format!("/game/{code}/players/{player_id}"),
+            Channel::Announcements { code } => format!("/game/{code}/announcements"),
         }
     }
 }
@@ -260,6 +265,39 @@ pub enum PlayerChannelEvent {
     },
 }
 
+/// An event on a game's announcement channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AnnouncementEvent {
+    /// A message for every player of the game.
+    Announcement {
+        text: String,
+        /// Server wall-clock time of publishing, in ms since the Unix epoch.
+        sent_at_ms: u64,
+    },
+}
+
+/// Returns a readable sentence for a WebSocket close with `code` and the server's `reason`,
+/// for players' screens.
+pub fn close_message(code: u16, reason: &str) -> String {
+    let what = match code {
+        CLOSE_HOST_ENDED => "The host is shutting down",
+        CLOSE_GAME_OVER => "The game is over",
+        CLOSE_KICKED => "The host removed you from the game",
+        CLOSE_UNAUTHORIZED => "The host rejected this session",
+        CLOSE_RATE_LIMITED => "The host closed the connection because it sent too much too fast",
+        CLOSE_TOO_SLOW => "The host closed the connection because it read messages too slowly",
+        CLOSE_TOO_LARGE => "The host closed the connection because a message was too large",
+        _ => "The host closed the connection",
+    };
+    // The server's reason for 4000 and 4001 repeats the code's meaning.
+    if reason.is_empty() || reason.eq_ignore_ascii_case(what) {
+        format!("{what}.")
+    } else {
+        format!("{what}: {reason}.")
+    }
+}
+
 /// The event a player publishes on the answer channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -288,6 +326,7 @@ mod tests {
             "/game/K7Q2/questions",
             "/game/K7Q2/answers",
             "/game/K7Q2/players/abc",
+            "/game/K7Q2/announcements",
         ] {
             assert_eq!(Channel::parse(path).unwrap().path(), path);
         }
@@ -325,6 +364,31 @@ mod tests {
                 event
             }
         );
+    }
+
+    #[test]
+    fn close_messages_readable() {
+        assert_eq!(
+            close_message(CLOSE_KICKED, "spam"),
+            "The host removed you from the game: spam."
+        );
+        assert_eq!(
+            close_message(CLOSE_HOST_ENDED, "the host is shutting down"),
+            "The host is shutting down."
+        );
+        assert_eq!(
+            close_message(CLOSE_GAME_OVER, "the game is over"),
+            "The game is over."
+        );
+        assert_eq!(close_message(4999, ""), "The host closed the connection.");
+        for code in [
+            CLOSE_UNAUTHORIZED,
+            CLOSE_RATE_LIMITED,
+            CLOSE_TOO_SLOW,
+            CLOSE_TOO_LARGE,
+        ] {
+            assert_ne!(close_message(code, ""), close_message(4999, ""), "{code}");
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ async fn host_with_db(db: &Path, resume: Option<Option<String>>) -> RunningHost 
         results: None,
         db: Some(db.to_path_buf()),
         resume,
+        admin_key: None,
     })
     .await
     .expect("host starts")
@@ -136,9 +137,47 @@ async fn resumed_game_keeps_players_and_scores() {
         results: None,
         db: Some(db.clone()),
         resume: Some(Some("SAVE".into())),
+        admin_key: None,
     })
     .await
     .err()
     .expect("a finished game is not resumed");
     assert!(error.to_string().contains("already finished"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kick_survives_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quiz.db");
+    let first = host_with_db(&db, None).await;
+    let eve = common::RawClient::connect(&first, "Eve").await;
+    let token = eve.joined.token.clone();
+    let player_id = eve.joined.player_id.clone();
+    let admin = common::admin::Admin::new(&first);
+    let path = format!("/games/SAVE/players/{player_id}/kick");
+    let (status, _) = admin
+        .post(&path, Some(serde_json::json!({"reason": "cheating"})))
+        .await;
+    assert_eq!(status, 200, "the reply comes after the kick is stored");
+    first.stop().await;
+
+    let second = host_with_db(&db, Some(Some("SAVE".into()))).await;
+    let url = format!("http://{}/api/games/SAVE/players", second.addr);
+    let request = serde_json::json!({"player_id": player_id, "name": "Eve", "token": token});
+    let response = reqwest::Client::new()
+        .post(url)
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("cheating"),
+        "{body}"
+    );
+    let (_, state) = common::admin::Admin::new(&second).get("/games/SAVE").await;
+    assert_eq!(state["players"][0]["kicked"], "cheating");
+    assert_eq!(state["standings"].as_array().unwrap().len(), 0);
+    second.stop().await;
 }

@@ -17,6 +17,10 @@ pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub(crate) const QUESTIONS_SUBSCRIPTION: &str = "questions";
 /// Subscription id of the player's private channel.
 pub(crate) const PRIVATE_SUBSCRIPTION: &str = "me";
+/// Subscription id of the game's announcement channel.
+pub(crate) const ANNOUNCEMENTS_SUBSCRIPTION: &str = "news";
+/// Number of channels a session subscribes to.
+pub(crate) const SUBSCRIPTIONS: usize = 3;
 /// How long the client waits for the WebSocket upgrade, `connection_ack` and
 /// `subscribe_success`.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -35,6 +39,9 @@ pub(crate) struct Opened {
 pub(crate) enum OpenError {
     /// The host rejected the session token with `Unauthorized`; retrying cannot help.
     Unauthorized(String),
+    /// The host kicked this player, so its token no longer works; the text is the host's
+    /// message with the kick reason.
+    Kicked(String),
     /// Anything else: the host is unreachable, timed out, closed or sent something unexpected.
     Failed(String),
 }
@@ -75,6 +82,10 @@ pub(crate) async fn open(url: &str, token: &str) -> Result<Opened, OpenError> {
         }),
         ServerMessage::ConnectionError { errors } => {
             let unauthorized = errors.iter().any(|e| e.error_type == "Unauthorized");
+            let kicked = errors.iter().find(|e| e.error_type == "PlayerKicked");
+            if let Some(kicked) = kicked {
+                return Err(OpenError::Kicked(kicked.message.clone()));
+            }
             let why = errors
                 .first()
                 .map(|e| e.message.clone())
@@ -92,8 +103,9 @@ pub(crate) async fn open(url: &str, token: &str) -> Result<Opened, OpenError> {
     }
 }
 
-/// Subscribes to the question channel and the private channel of `player_id` in game `code`,
-/// asking each for the events after its `since_seq` (question channel first).
+/// Subscribes to the question channel, the private channel of `player_id` and the
+/// announcement channel in game `code`, asking each for the events after its `since_seq` (in
+/// that order).
 ///
 /// Returns the messages that arrived before both subscriptions were confirmed: events replayed
 /// from the `since_seq`, the open question or the player's standing. The caller handles them
@@ -102,7 +114,7 @@ pub(crate) async fn subscribe(
     socket: &mut Socket,
     code: &str,
     player_id: &str,
-    since_seq: [Option<u64>; 2],
+    since_seq: [Option<u64>; SUBSCRIPTIONS],
 ) -> Result<Vec<ServerMessage>, String> {
     let channels = [
         (
@@ -118,6 +130,12 @@ pub(crate) async fn subscribe(
                 player_id: player_id.to_string(),
             },
         ),
+        (
+            ANNOUNCEMENTS_SUBSCRIPTION,
+            Channel::Announcements {
+                code: code.to_string(),
+            },
+        ),
     ];
     for ((id, channel), since_seq) in channels.into_iter().zip(since_seq) {
         let subscribe = ClientMessage::Subscribe {
@@ -129,7 +147,7 @@ pub(crate) async fn subscribe(
     }
     let mut confirmed = 0;
     let mut early = Vec::new();
-    while confirmed < 2 {
+    while confirmed < SUBSCRIPTIONS {
         match next_message(socket).await? {
             ServerMessage::SubscribeSuccess { .. } => confirmed += 1,
             ServerMessage::SubscribeError { id, errors } => {

@@ -58,8 +58,13 @@ pub enum PlayerEvent {
         streak: u32,
     },
     /// The connection to the host dropped and the session waits `wait` before reconnect
-    /// attempt number `attempt` (1 for the first).
-    Reconnecting { attempt: u32, wait: Duration },
+    /// attempt number `attempt` (1 for the first). `reason` is why the connection dropped or
+    /// why the last attempt failed.
+    Reconnecting {
+        attempt: u32,
+        wait: Duration,
+        reason: String,
+    },
     /// The session reconnected and resubscribed; events missed while away follow.
     Reconnected,
     /// This player's standing, sent by the host when a subscription cannot replay what was
@@ -72,6 +77,11 @@ pub enum PlayerEvent {
         /// Index of the open question if the host already has this player's answer to it.
         answered: Option<usize>,
     },
+    /// A message the host's backend published to every player of the game.
+    Announcement { text: String },
+    /// The host closed the connection with a close code after which the session stops
+    /// (kicked, game over, host shutting down, unauthorized); `message` is readable.
+    Closed { code: u16, message: String },
     /// The game ended.
     GameOver {
         rank: u32,

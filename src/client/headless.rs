@@ -62,8 +62,16 @@ pub fn render(event: &PlayerEvent) -> serde_json::Value {
             "event": "result", "index": index, "correct": correct, "points": points,
             "score": score, "rank": rank, "players": players, "streak": streak
         }),
-        PlayerEvent::Reconnecting { attempt, wait } => {
-            json!({"event": "reconnecting", "attempt": attempt, "wait_ms": wait.as_millis() as u64})
+        PlayerEvent::Reconnecting {
+            attempt,
+            wait,
+            reason,
+        } => {
+            json!({"event": "reconnecting", "attempt": attempt, "wait_ms": wait.as_millis() as u64, "reason": reason})
+        }
+        PlayerEvent::Announcement { text } => json!({"event": "announcement", "text": text}),
+        PlayerEvent::Closed { code, message } => {
+            json!({"event": "closed", "code": code, "reason": message})
         }
         PlayerEvent::Reconnected => json!({"event": "reconnected"}),
         PlayerEvent::Standing {

@@ -40,8 +40,12 @@ pub enum ClientError {
         "the host no longer accepts this player's session ({0}); it may have restarted without --resume; run quizcast play with the join URL again to join"
     )]
     SessionRejected(String),
-    #[error("the host ended the game")]
+    #[error("the host is shutting down, so the game has ended")]
     HostEnded,
+    /// The host closed the connection with a final close code other than
+    /// [`CLOSE_HOST_ENDED`](crate::protocol::CLOSE_HOST_ENDED).
+    #[error("{message}")]
+    Closed { code: u16, message: String },
     #[error(
         "lost the connection to the host and could not reconnect within {:.0} s ({attempts} attempts): {last}; check that the host is running, then run quizcast play again to rejoin",
         after.as_secs_f64()

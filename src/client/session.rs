@@ -18,7 +18,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::ClientError;
 use super::connection::{
-    self, OpenError, Opened, PRIVATE_SUBSCRIPTION, QUESTIONS_SUBSCRIPTION, Socket,
+    self, ANNOUNCEMENTS_SUBSCRIPTION, OpenError, Opened, PRIVATE_SUBSCRIPTION,
+    QUESTIONS_SUBSCRIPTION, Socket,
 };
 use super::events::{PlayerCommand, PlayerEvent};
 use super::join::{self, JoinTarget, RetryPolicy};
@@ -26,8 +27,9 @@ use super::memory::{SavedSession, StateFile};
 use super::probe::Probe;
 use super::reconnect::{Backoff, ReconnectPolicy};
 use crate::protocol::{
-    AnswerEvent, CLOSE_HOST_ENDED, CONNECTION_TIMEOUT_MS, Channel, ClientMessage,
-    PlayerChannelEvent, QuestionsEvent, ServerMessage, unix_ms,
+    AnnouncementEvent, AnswerEvent, CLOSE_HOST_ENDED, CLOSE_KICKED, CONNECTION_TIMEOUT_MS, Channel,
+    ClientMessage, PlayerChannelEvent, QuestionsEvent, ServerMessage, close_is_final,
+    close_message, unix_ms,
 };
 use crate::server::http::{JoinRequest, JoinResponse};
 
@@ -128,16 +130,16 @@ pub async fn run_with_options(
         None => connection::open(&joined.ws_url, &joined.token)
             .await
             .map_err(|e| match e {
-                OpenError::Unauthorized(reason) | OpenError::Failed(reason) => {
-                    connect_failed(reason)
-                }
+                OpenError::Unauthorized(reason)
+                | OpenError::Kicked(reason)
+                | OpenError::Failed(reason) => connect_failed(reason),
             })?,
     };
     let early = connection::subscribe(
         &mut opened.socket,
         &joined.code,
         &joined.player_id,
-        [None, None],
+        [None, None, None],
     )
     .await
     .map_err(connect_failed)?;
@@ -212,7 +214,11 @@ async fn admit(
                 tracing::info!(player.id = %remembered.player_id, "resumed the remembered session");
                 return Ok((remembered, Some(opened)));
             }
-            Err(OpenError::Unauthorized(reason) | OpenError::Failed(reason)) => {
+            Err(
+                OpenError::Unauthorized(reason)
+                | OpenError::Kicked(reason)
+                | OpenError::Failed(reason),
+            ) => {
                 tracing::info!(player.id = %remembered.player_id, error = %reason, "cannot resume the remembered session; joining again with its token");
             }
         }
@@ -238,6 +244,15 @@ async fn admit(
     };
     let joined = join::join(http, &config.target, &request, config.retry, on_retry).await?;
     Ok((joined, None))
+}
+
+/// Returns the kick reason inside the host's `connection_error` message for a kicked player,
+/// or the whole message when it has another form.
+fn kick_reason(message: &str) -> String {
+    message
+        .split_once(": ")
+        .map_or(message, |(_, reason)| reason)
+        .to_string()
 }
 
 struct Session {
@@ -335,11 +350,19 @@ impl Session {
                     last,
                 });
             }
-            self.emit(PlayerEvent::Reconnecting { attempt, wait });
+            self.emit(PlayerEvent::Reconnecting {
+                attempt,
+                wait,
+                reason: last.clone(),
+            });
             self.queue_commands_for(wait).await;
 
             let mut opened = match connection::open(&self.joined.ws_url, &self.joined.token).await {
                 Ok(opened) => opened,
+                Err(OpenError::Kicked(reason)) => {
+                    // Kicked while the connection was down: stop as on a kick close frame.
+                    return Err(self.on_close(CLOSE_KICKED, &kick_reason(&reason)));
+                }
                 Err(OpenError::Unauthorized(reason)) => {
                     tracing::error!(player.id = %self.joined.player_id, error = %reason, "the host rejected the session token");
                     return Err(ClientError::SessionRejected(reason));
@@ -358,7 +381,11 @@ impl Session {
             let since = |subscription: &str| {
                 same_run.then(|| self.last_seq.get(subscription).copied().unwrap_or(0))
             };
-            let since_seq = [since(QUESTIONS_SUBSCRIPTION), since(PRIVATE_SUBSCRIPTION)];
+            let since_seq = [
+                since(QUESTIONS_SUBSCRIPTION),
+                since(PRIVATE_SUBSCRIPTION),
+                since(ANNOUNCEMENTS_SUBSCRIPTION),
+            ];
             let early = match connection::subscribe(
                 &mut opened.socket,
                 &self.joined.code,
@@ -446,17 +473,12 @@ impl Session {
         let text = match frame {
             Some(Ok(Message::Text(text))) => text,
             Some(Ok(Message::Close(frame))) => {
-                if frame
-                    .as_ref()
-                    .is_some_and(|f| u16::from(f.code) == CLOSE_HOST_ENDED)
-                {
-                    return Err(ClientError::HostEnded);
-                }
-                let reason = frame
-                    .map(|f| f.reason.to_string())
-                    .filter(|r| !r.is_empty())
-                    .unwrap_or_else(|| "the host closed the connection".into());
-                return Err(ClientError::ConnectionLost(reason));
+                let Some(frame) = frame else {
+                    return Err(ClientError::ConnectionLost(
+                        "the host closed the connection".into(),
+                    ));
+                };
+                return Err(self.on_close(u16::from(frame.code), &frame.reason));
             }
             Some(Ok(_)) => return Ok(Step::Continue),
             Some(Err(e)) => return Err(ClientError::ConnectionLost(e.to_string())),
@@ -478,6 +500,24 @@ impl Session {
         self.on_message(message)
     }
 
+    /// Returns the error a close frame with `code` and `reason` ends the connection with,
+    /// telling the front end first when the session stops because of it.
+    fn on_close(&self, code: u16, reason: &str) -> ClientError {
+        let message = close_message(code, reason);
+        if !close_is_final(code) {
+            return ClientError::ConnectionLost(message);
+        }
+        tracing::warn!(code, %reason, "the host closed the connection for good");
+        self.emit(PlayerEvent::Closed {
+            code,
+            message: message.clone(),
+        });
+        if code == CLOSE_HOST_ENDED {
+            return ClientError::HostEnded;
+        }
+        ClientError::Closed { code, message }
+    }
+
     /// Handles a channel event still in its JSON text.
     fn on_data_json(
         &mut self,
@@ -490,6 +530,12 @@ impl Session {
         if subscription == QUESTIONS_SUBSCRIPTION {
             let event: QuestionsEvent = serde_json::from_str(event).map_err(invalid)?;
             self.on_questions_event(event);
+            return Ok(Step::Continue);
+        }
+        if subscription == ANNOUNCEMENTS_SUBSCRIPTION {
+            let AnnouncementEvent::Announcement { text, .. } =
+                serde_json::from_str(event).map_err(invalid)?;
+            self.emit(PlayerEvent::Announcement { text });
             return Ok(Step::Continue);
         }
         let event: PlayerChannelEvent = serde_json::from_str(event).map_err(invalid)?;
@@ -733,5 +779,17 @@ impl Session {
 
     fn emit(&self, event: PlayerEvent) {
         let _ = self.events.send(event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kick_reason_from_host_message() {
+        let message = "the host removed this player from the game: spam: twice";
+        assert_eq!(kick_reason(message), "spam: twice");
+        assert_eq!(kick_reason("no prefix"), "no prefix");
     }
 }

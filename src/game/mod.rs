@@ -36,6 +36,8 @@ pub struct Player {
     pub correct: u32,
     /// Open WebSocket connections of this player.
     pub connections: u32,
+    /// The host's reason, once the host removed this player from the game.
+    pub kicked: Option<String>,
 }
 
 /// An accepted answer to the open question.
@@ -78,6 +80,19 @@ pub enum JoinError {
     IdTaken(String),
     #[error("the game has ended; ask the host for a new code")]
     GameOver,
+    #[error("player id {id:?} was removed from this game by the host: {reason}")]
+    Kicked { id: String, reason: String },
+}
+
+/// The reason a kick was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KickError {
+    #[error("no player with id {0:?} in this game")]
+    UnknownPlayer(String),
+    #[error("player id {0:?} was already removed from this game")]
+    AlreadyKicked(String),
+    #[error("the game is over, so nobody can be removed from it")]
+    GameOver,
 }
 
 /// The reason an answer was rejected. None of these is ever scored. Messages number questions from 1,
@@ -96,6 +111,8 @@ pub enum AnswerError {
     },
     #[error("question {} was already answered; only the first answer counts", index + 1)]
     Duplicate { index: usize },
+    #[error("the host removed this player from the game")]
+    Kicked { index: usize },
 }
 
 fn open_question(open: Option<usize>) -> String {
@@ -113,6 +130,7 @@ impl AnswerError {
             AnswerError::Late { .. } => "AnswerLate",
             AnswerError::OutOfRange { .. } => "OptionOutOfRange",
             AnswerError::Duplicate { .. } => "DuplicateAnswer",
+            AnswerError::Kicked { .. } => "PlayerKicked",
         }
     }
 }
@@ -193,6 +211,7 @@ impl Game {
                 streak: p.streak,
                 correct: p.correct,
                 connections: 0,
+                kicked: p.kicked.clone(),
             });
             game.answers.push(None);
             game.by_id.insert(p.player_id.clone(), index);
@@ -259,6 +278,14 @@ impl Game {
         raw_name: &str,
         token: String,
     ) -> Result<PlayerIndex, JoinError> {
+        if let Some(&index) = self.by_id.get(id)
+            && let Some(reason) = &self.players[index].kicked
+        {
+            return Err(JoinError::Kicked {
+                id: id.to_string(),
+                reason: reason.clone(),
+            });
+        }
         if self.phase == Phase::Over {
             return Err(JoinError::GameOver);
         }
@@ -280,11 +307,36 @@ impl Game {
             streak: 0,
             correct: 0,
             connections: 0,
+            kicked: None,
         });
         self.answers.push(None);
         self.by_id.insert(id.to_string(), index);
         self.by_name.insert(key, index);
         Ok(index)
+    }
+
+    /// Removes the player with id `id` for the rest of the game: its answers are rejected, it
+    /// cannot join again with the same id, and it leaves the standings. Its connections are
+    /// closed by the caller. Returns the player's index.
+    pub fn kick(&mut self, id: &str, reason: &str) -> Result<PlayerIndex, KickError> {
+        if self.phase == Phase::Over {
+            return Err(KickError::GameOver);
+        }
+        let index = *self
+            .by_id
+            .get(id)
+            .ok_or_else(|| KickError::UnknownPlayer(id.to_string()))?;
+        let player = &mut self.players[index];
+        if player.kicked.is_some() {
+            return Err(KickError::AlreadyKicked(id.to_string()));
+        }
+        player.kicked = Some(reason.to_string());
+        Ok(index)
+    }
+
+    /// Returns the number of players in the standings: everyone but the kicked players.
+    pub fn ranked_count(&self) -> usize {
+        self.players.iter().filter(|p| p.kicked.is_none()).count()
     }
 
     /// Records that `player` opened a connection.
@@ -387,6 +439,9 @@ impl Game {
         }
         if self.answers[player].is_some() {
             return Err(AnswerError::Duplicate { index });
+        }
+        if self.players[player].kicked.is_some() {
+            return Err(AnswerError::Kicked { index });
         }
 
         let elapsed_ms = received_at.saturating_duration_since(opened_at).as_millis() as u64;

@@ -4,7 +4,8 @@ use crate::host::events::Standing;
 
 use super::Player;
 
-/// Returns each player's competition rank ("1, 2, 2, 4"), in player order.
+/// Returns each player's competition rank ("1, 2, 2, 4"), in player order. Players the host
+/// removed are not ranked and get rank 0.
 pub fn rank_players(players: &[Player]) -> Vec<u32> {
     let order = sorted_order(players);
     let mut ranks = vec![0u32; players.len()];
@@ -26,7 +27,7 @@ pub fn rank_players(players: &[Player]) -> Vec<u32> {
 /// For a small `limit` this selects the top entries in linear time instead of sorting everyone,
 /// because the live leaderboard is recomputed while thousands of answers arrive.
 pub(super) fn standings(players: &[Player], limit: usize) -> Vec<Standing> {
-    let mut order: Vec<usize> = (0..players.len()).collect();
+    let mut order = ranked_players(players);
     let by_score = |a: &usize, b: &usize| players[*b].score.cmp(&players[*a].score).then(a.cmp(b));
     if limit < order.len() {
         order.select_nth_unstable_by(limit, by_score);
@@ -53,7 +54,15 @@ pub(super) fn standings(players: &[Player], limit: usize) -> Vec<Standing> {
 }
 
 fn sorted_order(players: &[Player]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..players.len()).collect();
+    let mut order = ranked_players(players);
     order.sort_by(|a, b| players[*b].score.cmp(&players[*a].score).then(a.cmp(b)));
     order
+}
+
+/// Returns the indexes of the players that take part in the standings: all but those the host
+/// removed.
+fn ranked_players(players: &[Player]) -> Vec<usize> {
+    (0..players.len())
+        .filter(|&i| players[i].kicked.is_none())
+        .collect()
 }

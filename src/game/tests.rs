@@ -227,3 +227,46 @@ fn finish_lists_everyone_best_first() {
     assert_eq!(results[1].rank, 2);
     assert_eq!(game.join("x", "late", "t".into()), Err(JoinError::GameOver));
 }
+
+#[test]
+fn kicked_player_cannot_answer_or_rejoin() {
+    let mut game = game_with(&["ann", "bob"], &[1000]);
+    let t0 = Instant::now();
+    assert_eq!(game.kick("id-bob", "spam"), Ok(1));
+    game.open_next(t0).unwrap();
+    let err = game.answer(1, 0, 1, t0).unwrap_err();
+    assert_eq!(err, AnswerError::Kicked { index: 0 });
+    let err = game.join("id-bob", "bobby", "t".into()).unwrap_err();
+    assert_eq!(
+        err,
+        JoinError::Kicked {
+            id: "id-bob".into(),
+            reason: "spam".into()
+        }
+    );
+    assert_eq!(
+        game.kick("id-bob", "again"),
+        Err(KickError::AlreadyKicked("id-bob".into()))
+    );
+    assert_eq!(
+        game.kick("nobody", "x"),
+        Err(KickError::UnknownPlayer("nobody".into()))
+    );
+}
+
+#[test]
+fn kicked_player_leaves_standings() {
+    let mut game = game_with(&["ann", "bob", "cy"], &[1000]);
+    let t0 = Instant::now();
+    game.open_next(t0).unwrap();
+    game.answer(1, 0, 1, t0).unwrap();
+    game.answer(2, 0, 1, t0 + ms(10_000)).unwrap();
+    game.close().unwrap();
+    game.kick("id-bob", "cheating").unwrap();
+    let names: Vec<String> = game.standings().into_iter().map(|s| s.name).collect();
+    assert_eq!(names, vec!["cy", "ann"]);
+    assert_eq!(game.standings()[0].rank, 1, "ranks close the gap");
+    assert_eq!(rank_players(game.players()), vec![2, 0, 1]);
+    game.finish();
+    assert_eq!(game.kick("id-ann", "late"), Err(KickError::GameOver));
+}

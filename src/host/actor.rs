@@ -11,10 +11,13 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::sleep_until;
 
-use crate::game::{Answer, AnswerError, Closed, Game, JoinError, Phase, PlayerIndex};
-use crate::host::events::{HostCommand, HostEvent, QuestionInfo};
-use crate::protocol::{Channel, PlayerChannelEvent, QuestionsEvent, unix_ms};
+use crate::game::{Answer, AnswerError, Closed, Game, JoinError, KickError, Phase, PlayerIndex};
+use crate::host::events::{HostCommand, HostEvent, QuestionInfo, Standing};
+use crate::protocol::{
+    CLOSE_GAME_OVER, CLOSE_KICKED, Channel, PlayerChannelEvent, QuestionsEvent, unix_ms,
+};
 use crate::server::hub::Hub;
+use crate::server::registry::Registry;
 use crate::store::{Record, Store, Totals};
 
 /// Answers stamped before the deadline may still be queued when it passes, so the actor closes a
@@ -61,6 +64,61 @@ pub enum GameCommand {
         player: PlayerIndex,
         respond: EventResponder,
     },
+    /// Move the game on or kick a player for the admin API; replies with the game's status
+    /// after the action, or why the action is not allowed now.
+    Control {
+        action: Control,
+        reply: oneshot::Sender<Result<GameStatus, ControlError>>,
+    },
+    /// Reply with the game's players and standings.
+    Report { reply: oneshot::Sender<GameReport> },
+}
+
+/// An action of the admin API on one game.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    /// Open the first question; allowed only in the lobby.
+    Start,
+    /// Close the open question, or open the next one (ending the game after the last).
+    Next,
+    /// End the game now; an open question is closed first and scored.
+    End,
+    /// Remove a player for the rest of the game.
+    Kick { player_id: String, reason: String },
+}
+
+/// The reason a [`Control`] action was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ControlError {
+    /// The action does not fit the game's current phase.
+    #[error("{0}")]
+    Conflict(String),
+    /// No player with this id is in the game.
+    #[error("no player with id {0:?} in this game")]
+    UnknownPlayer(String),
+}
+
+/// A game's players and standings, for the admin API.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GameReport {
+    pub status: GameStatus,
+    /// Every player in join order, kicked ones included.
+    pub players: Vec<PlayerReport>,
+    /// Standings of the players not kicked, best first.
+    pub standings: Vec<Standing>,
+}
+
+/// One player as the admin API reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlayerReport {
+    pub player_id: String,
+    pub name: String,
+    pub score: u64,
+    pub correct: u32,
+    /// Whether the player has an open connection.
+    pub connected: bool,
+    /// The host's reason, if the player was kicked.
+    pub kicked: Option<String>,
 }
 
 /// Delivers the verdict on an answer to the connection that sent it.
@@ -108,10 +166,12 @@ pub struct Automation {
     pub auto_advance: Option<Duration>,
 }
 
-/// Starts a game actor for `game` and returns its handle.
+/// Starts a game actor for `game` and returns its handle. `registry` is where its players'
+/// tokens and connections are, so that kicks and the game's end can close them.
 pub fn spawn(
     game: Game,
     hub: Arc<Hub>,
+    registry: Arc<Registry>,
     store: Store,
     automation: Automation,
     host_commands: mpsc::UnboundedReceiver<HostCommand>,
@@ -129,6 +189,7 @@ pub fn spawn(
     let actor = Actor {
         game,
         hub,
+        registry,
         store,
         automation,
         events,
@@ -149,6 +210,7 @@ pub fn spawn(
 struct Actor {
     game: Game,
     hub: Arc<Hub>,
+    registry: Arc<Registry>,
     /// Every message to players goes out through the store, after what it depends on is
     /// committed.
     store: Store,
@@ -275,6 +337,93 @@ impl Actor {
                 self.store
                     .write(None, Some(Box::new(move || respond(event))));
             }
+            GameCommand::Control { action, reply } => {
+                let result = self.control(action).map(|()| status_of(&self.game));
+                // The reply waits for the records the action wrote, such as a kick, so an
+                // acknowledged action survives a crash.
+                self.store.write(
+                    None,
+                    Some(Box::new(move || {
+                        let _ = reply.send(result);
+                    })),
+                );
+            }
+            GameCommand::Report { reply } => {
+                let _ = reply.send(self.report());
+            }
+        }
+    }
+
+    /// Carries out an admin API action if the game's phase allows it.
+    fn control(&mut self, action: Control) -> Result<(), ControlError> {
+        let phase = self.game.phase();
+        let conflict = |message: &str| Err(ControlError::Conflict(message.to_string()));
+        match (action, phase) {
+            (_, Phase::Over) => conflict("the game is over"),
+            (Control::Start, Phase::Lobby) => {
+                self.advance();
+                Ok(())
+            }
+            (Control::Start, _) => conflict("the game has already started; use next to move on"),
+            (Control::Next, Phase::Lobby) => conflict("the game has not started; use start first"),
+            (Control::Next, Phase::Open { .. }) => {
+                self.close_question();
+                Ok(())
+            }
+            (Control::Next, Phase::Closed { .. }) => {
+                self.advance();
+                Ok(())
+            }
+            (Control::End, _) => {
+                self.close_question();
+                self.finish();
+                Ok(())
+            }
+            (Control::Kick { player_id, reason }, _) => self.kick(&player_id, &reason),
+        }
+    }
+
+    /// Removes a player for the rest of the game: revokes its tokens and closes its
+    /// connections with [`CLOSE_KICKED`] and `reason`.
+    fn kick(&mut self, player_id: &str, reason: &str) -> Result<(), ControlError> {
+        let index = self.game.kick(player_id, reason).map_err(|e| match e {
+            KickError::UnknownPlayer(id) => ControlError::UnknownPlayer(id),
+            e => ControlError::Conflict(e.to_string()),
+        })?;
+        let code = self.game.code().to_string();
+        let closed = self
+            .registry
+            .revoke_player(&code, player_id, CLOSE_KICKED, reason);
+        let record = Record::Kicked {
+            code: code.clone(),
+            player_id: player_id.to_string(),
+            reason: reason.to_string(),
+        };
+        self.store.write(Some(record), None);
+        let name = self.game.players()[index].name.clone();
+        tracing::info!(game.code = %code, player.id = %player_id, player.name = %name, %reason, connections = closed, "player kicked");
+        self.emit(HostEvent::PlayerKicked { name });
+        Ok(())
+    }
+
+    fn report(&self) -> GameReport {
+        let players = self
+            .game
+            .players()
+            .iter()
+            .map(|p| PlayerReport {
+                player_id: p.id.clone(),
+                name: p.name.clone(),
+                score: p.score,
+                correct: p.correct,
+                connected: p.connections > 0,
+                kicked: p.kicked.clone(),
+            })
+            .collect();
+        GameReport {
+            status: status_of(&self.game),
+            players,
+            standings: self.game.standings(),
         }
     }
 
@@ -282,6 +431,21 @@ impl Actor {
         match command {
             HostCommand::Advance => self.advance(),
             HostCommand::CloseQuestion => self.close_question(),
+            HostCommand::Kick { name, reason } => {
+                let id = self
+                    .game
+                    .players()
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| p.id.clone());
+                let result = match id {
+                    Some(id) => self.kick(&id, &reason),
+                    None => Err(ControlError::UnknownPlayer(name.clone())),
+                };
+                if let Err(e) = result {
+                    tracing::warn!(game.code = self.game.code(), player.name = %name, error = %e, "cannot kick player");
+                }
+            }
             HostCommand::Quit => {}
         }
     }
@@ -461,7 +625,11 @@ impl Actor {
     fn snapshot_event(&self, player: PlayerIndex) -> String {
         let players = self.game.players();
         let me = &players[player];
-        let rank = 1 + players.iter().filter(|p| p.score > me.score).count() as u32;
+        let ahead = players
+            .iter()
+            .filter(|p| p.kicked.is_none() && p.score > me.score)
+            .count();
+        let rank = 1 + ahead as u32;
         let answered = match self.game.phase() {
             Phase::Open { index, .. } => self.game.has_answered(player).then_some(index),
             _ => None,
@@ -469,7 +637,7 @@ impl Actor {
         let event = PlayerChannelEvent::Snapshot {
             score: me.score,
             rank,
-            players: players.len(),
+            players: self.game.ranked_count(),
             streak: me.streak,
             correct: me.correct,
             answered,
@@ -532,9 +700,13 @@ impl Actor {
     fn result_messages(&self, closed: &Closed) -> Vec<(String, String)> {
         let players = self.game.players();
         let sent_at_ms = unix_ms();
+        let ranked = self.game.ranked_count();
         let mut messages = Vec::with_capacity(closed.results.len());
         for result in &closed.results {
             let player = &players[result.player];
+            if player.kicked.is_some() {
+                continue;
+            }
             let event = PlayerChannelEvent::Result {
                 index: closed.index,
                 correct: result.answer.is_some_and(|a| a.correct),
@@ -542,7 +714,7 @@ impl Actor {
                 points: result.answer.map_or(0, |a| a.points),
                 score: result.score,
                 rank: result.rank,
-                players: players.len(),
+                players: ranked,
                 streak: result.streak,
                 sent_at_ms,
             };
@@ -557,33 +729,51 @@ impl Actor {
         let players = self.game.players();
         let ranks = crate::game::rank_players(players);
         let sent_at_ms = unix_ms();
+        let ranked = self.game.ranked_count();
         let mut messages = Vec::with_capacity(players.len() + 1);
         for (i, player) in players.iter().enumerate() {
+            if player.kicked.is_some() {
+                continue;
+            }
             let event = PlayerChannelEvent::Final {
                 rank: ranks[i],
                 score: player.score,
                 correct: player.correct,
-                players: players.len(),
+                players: ranked,
                 sent_at_ms,
             };
             let json = serde_json::to_string(&event).expect("events always serialize");
             messages.push((self.channel_player(&player.id), json));
         }
         let event = QuestionsEvent::GameOver {
-            players: players.len(),
+            players: ranked,
             sent_at_ms,
         };
         let json = serde_json::to_string(&event).expect("events always serialize");
         messages.push((self.channel_questions(), json));
+        let code = self.game.code().to_string();
         let record = Record::Finished {
-            code: self.game.code().to_string(),
+            code: code.clone(),
             results: players
                 .iter()
                 .enumerate()
+                .filter(|(_, p)| p.kicked.is_none())
                 .map(|(i, p)| (p.id.clone(), ranks[i], p.name.clone(), p.score, p.correct))
                 .collect(),
         };
-        self.publish_after(Some(record), messages);
+        // The close frames queue behind the final events on each connection, so players get
+        // their final standing first.
+        let hub = self.hub.clone();
+        let registry = self.registry.clone();
+        self.store.write(
+            Some(record),
+            Some(Box::new(move || {
+                for (channel, event) in &messages {
+                    hub.publish(channel, event);
+                }
+                registry.close_game(&code, CLOSE_GAME_OVER, "the game is over");
+            })),
+        );
         tracing::info!(
             game.code = self.game.code(),
             players = players.len(),

@@ -41,9 +41,14 @@ pub enum HostEvent {
         code: String,
         title: String,
         questions: usize,
+        /// The admin key when the host generated it, so it is shown once; `None` when it was
+        /// configured, because the operator knows it and a projected lobby must not show it.
+        admin_key: Option<String>,
     },
     /// A new player was admitted; `players` is the count after this one.
     PlayerJoined { name: String, players: usize },
+    /// The host removed the player `name` for the rest of the game.
+    PlayerKicked { name: String },
     /// A question was broadcast and its timer started.
     QuestionStarted {
         question: QuestionInfo,
@@ -75,12 +80,14 @@ pub enum HostEvent {
 }
 
 /// A request from the host's front end to the game.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostCommand {
     /// Start the game from the lobby, or move on after a question closed.
     Advance,
     /// Close the open question now instead of waiting for its timer.
     CloseQuestion,
+    /// Remove the player `name` for the rest of the game, telling it `reason`.
+    Kick { name: String, reason: String },
     /// End the game and stop the server.
     Quit,
 }

@@ -15,8 +15,9 @@ pub fn render(event: &HostEvent) -> Option<serde_json::Value> {
             code,
             title,
             questions,
+            admin_key,
         } => {
-            json!({"event": "listening", "join_url": join_url, "code": code, "title": title, "questions": questions})
+            json!({"event": "listening", "join_url": join_url, "code": code, "title": title, "questions": questions, "admin_key": admin_key})
         }
         HostEvent::PlayerJoined { name, players } => {
             json!({"event": "player_joined", "name": name, "players": players})
@@ -43,6 +44,7 @@ pub fn render(event: &HostEvent) -> Option<serde_json::Value> {
                 {"event": "leaderboard", "top": top}
             ]));
         }
+        HostEvent::PlayerKicked { name } => json!({"event": "player_kicked", "name": name}),
         HostEvent::GameOver { results } => json!({"event": "game_over", "results": results}),
         HostEvent::StoreError { message } => json!({"event": "store_error", "message": message}),
         HostEvent::AnswerReceived { .. } | HostEvent::Leaderboard { .. } => return None,

@@ -52,6 +52,8 @@ pub struct HostOptions {
     /// Resume a game from `db` instead of starting one: `Some(None)` for the most recent
     /// unfinished game, `Some(Some(code))` for that game.
     pub resume: Option<Option<String>>,
+    /// Admin API key; a random one is generated when `None`.
+    pub admin_key: Option<String>,
 }
 
 /// A failure to start the host.
@@ -72,6 +74,24 @@ pub enum HostError {
     Store(#[from] StoreError),
     #[error("--resume needs the database the game was hosted with; pass --db FILE")]
     ResumeNeedsDb,
+    #[error(
+        "the admin key is too short ({0} characters); use at least {MIN_ADMIN_KEY_LEN}, for example 32 random hex digits"
+    )]
+    AdminKey(usize),
+}
+
+/// Minimum length of an admin key from `--admin-key`, in characters.
+pub const MIN_ADMIN_KEY_LEN: usize = 16;
+
+/// A failure to create a game through the admin API.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error(transparent)]
+    Code(HostError),
+    #[error("a game with code {0:?} already exists; choose another code or leave it out")]
+    CodeTaken(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// A host whose server and game are running.
@@ -80,6 +100,8 @@ pub struct RunningHost {
     pub addr: SocketAddr,
     pub code: String,
     pub join_url: String,
+    /// Bearer key of the admin API.
+    pub admin_key: String,
     pub state: Arc<AppState>,
     /// Game events for the front end, with the results file already written on game over.
     pub events: mpsc::UnboundedReceiver<HostEvent>,
@@ -97,12 +119,14 @@ impl RunningHost {
         let _ = tokio::time::timeout(limit, connections.wait_for(|n| *n == 0)).await;
     }
 
-    /// Tells every connected player that the host ended the game, so their clients stop
-    /// instead of reconnecting, and waits up to `limit` for them to leave.
+    /// Tells every connected player of every game that the host is shutting down, so their
+    /// clients stop instead of reconnecting, and waits up to `limit` for them to leave.
     pub async fn end_sessions(&self, limit: Duration) {
-        self.state
-            .hub
-            .close_all(crate::protocol::CLOSE_HOST_ENDED, "the host ended the game");
+        // The registry has every authenticated connection, subscribed or not.
+        self.state.registry.close_all(
+            crate::protocol::CLOSE_HOST_ENDED,
+            "the host is shutting down",
+        );
         self.drain(limit).await;
     }
 
@@ -137,13 +161,28 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
         None => address::public_base(addr),
     };
 
+    let admin_key = match &options.admin_key {
+        Some(key) if key.len() < MIN_ADMIN_KEY_LEN => return Err(HostError::AdminKey(key.len())),
+        Some(key) => key.clone(),
+        None => new_admin_key(),
+    };
+
     let hub = Arc::new(Hub::default());
-    let state = Arc::new(AppState::new(public_base, options.join_rate, hub.clone()));
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (actor_events_tx, actor_events_rx) = mpsc::unbounded_channel();
     let store = open_store(&options, &game, saved.as_ref(), actor_events_tx.clone())?;
+    let mut app = AppState::new(public_base, options.join_rate, hub.clone(), &admin_key);
+    // Games created through the admin API share the writer thread and the database file.
+    app.store = store.clone();
+    app.db = options.db.clone();
+    let state = Arc::new(app);
     for player in game.players().iter().enumerate() {
         let (index, player) = player;
+        // A player kicked before the restart stays out of the resumed game.
+        if let Some(reason) = &player.kicked {
+            state.registry.revoke_token(&player.token, reason);
+            continue;
+        }
         state.registry.add_session(
             player.token.clone(),
             Session {
@@ -161,6 +200,7 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
     let (handle, actor) = actor::spawn(
         game,
         hub,
+        state.registry.clone(),
         store,
         options.automation,
         commands_rx,
@@ -174,6 +214,7 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
         code: code.clone(),
         title: bank.title.clone(),
         questions: bank.questions.len(),
+        admin_key: options.admin_key.is_none().then(|| admin_key.clone()),
     });
     for event in resumed.into_iter().flatten() {
         let _ = actor_events_tx.send(event);
@@ -190,6 +231,7 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
         addr,
         code,
         join_url,
+        admin_key,
         state,
         events,
         commands: commands_tx,
@@ -197,6 +239,94 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
         server,
         actor,
     })
+}
+
+/// Creates a game from `bank` beside the host's own and starts its actor, for the admin API.
+/// The game has no front end: the API drives it, and its events go to the log.
+pub fn create_game(
+    state: &Arc<AppState>,
+    bank: Bank,
+    code: Option<&str>,
+) -> Result<actor::GameHandle, CreateError> {
+    let code = match code {
+        Some(code) => {
+            let code = check_code(code).map_err(CreateError::Code)?;
+            if state.registry.game(&code).is_some() {
+                return Err(CreateError::CodeTaken(code));
+            }
+            if let Some(db) = &state.db {
+                store::check_new_code(db, &code)?;
+            }
+            code
+        }
+        None => unused_code(state),
+    };
+
+    let game = Game::new(code.clone(), Arc::new(bank));
+    let bank_json = serde_json::to_string(&**game.bank()).expect("banks always serialize");
+    let record = Record::Game {
+        code: code.clone(),
+        title: game.bank().title.clone(),
+        bank_json,
+    };
+
+    let (events_tx, events_rx) = mpsc::unbounded_channel();
+    let (_host_commands_tx, host_commands_rx) = mpsc::unbounded_channel();
+    let (handle, _actor) = actor::spawn(
+        game,
+        state.hub.clone(),
+        state.registry.clone(),
+        state.store.clone(),
+        Automation::default(),
+        host_commands_rx,
+        events_tx,
+    );
+    // Two requests for the same code may both get here; the registry admits one, and the
+    // other's actor stops once its handle is dropped.
+    if !state.registry.try_add_game(handle.clone()) {
+        return Err(CreateError::CodeTaken(code));
+    }
+    state.store.write(Some(record), None);
+    tokio::spawn(log_events(code.clone(), events_rx));
+    tracing::info!(game.code = %code, title = %handle.title, "game created through the admin API");
+    Ok(handle)
+}
+
+/// Logs the events of a game that has no front end.
+async fn log_events(code: String, mut events: mpsc::UnboundedReceiver<HostEvent>) {
+    while let Some(event) = events.recv().await {
+        match event {
+            HostEvent::GameOver { results } => {
+                tracing::info!(game.code = %code, players = results.len(), "game over");
+            }
+            HostEvent::StoreError { message } => {
+                tracing::error!(game.code = %code, error = %message, "cannot store the game");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Returns a generated code that no game of this host, running or stored, uses.
+fn unused_code(state: &AppState) -> String {
+    loop {
+        let code = new_code();
+        let stored = state.db.as_ref().is_some_and(|db| {
+            matches!(
+                store::check_new_code(db, &code),
+                Err(StoreError::CodeTaken { .. })
+            )
+        });
+        if state.registry.game(&code).is_none() && !stored {
+            return code;
+        }
+    }
+}
+
+/// Returns a new admin key: 128 random bits as hex.
+fn new_admin_key() -> String {
+    let bits: u128 = rand::random();
+    format!("{bits:032x}")
 }
 
 /// Builds the game: new, or read back from the database for `--resume`.

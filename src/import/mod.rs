@@ -327,7 +327,13 @@ fn sniff_text(sample: &str) -> Option<Format> {
     if trimmed.starts_with('{') && looks_like_opentdb(sample) {
         return Some(Format::Opentdb);
     }
+    if trimmed.starts_with('{') && sample.contains("\"questions\"") {
+        return Some(Format::Json);
+    }
     let lines = || sample.lines().map(str::trim);
+    if lines().any(|l| l == "[[questions]]") {
+        return Some(Format::Toml);
+    }
     if lines().any(|l| l.starts_with("ANSWER:") || l.starts_with("ANSWER ")) {
         return Some(Format::Aiken);
     }

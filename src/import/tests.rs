@@ -297,3 +297,13 @@ fn flipped_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn native_files_without_an_extension_are_detected() {
+    let json =
+        br#"{"title": "T", "questions": [{"text": "Q", "options": ["a", "b"], "correct": 1}]}"#;
+    assert_eq!(detect(Path::new("upload"), json), Some(Format::Json));
+    let toml =
+        b"title = \"T\"\n\n[[questions]]\ntext = \"Q\"\noptions = [\"a\", \"b\"]\ncorrect = 1\n";
+    assert_eq!(detect(Path::new("upload"), toml), Some(Format::Toml));
+}

@@ -220,6 +220,7 @@ fn join_error(e: JoinError) -> Response {
         JoinError::NameTaken(_) => (StatusCode::CONFLICT, "NicknameTaken"),
         JoinError::IdTaken(_) => (StatusCode::CONFLICT, "PlayerIdTaken"),
         JoinError::GameOver => (StatusCode::CONFLICT, "GameOver"),
+        JoinError::Kicked { .. } => (StatusCode::FORBIDDEN, "PlayerKicked"),
     };
     error(status, error_type, e.to_string())
 }

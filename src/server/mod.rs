@@ -3,6 +3,7 @@
 //! [`router`] builds the axum routes over one shared [`AppState`]; [`serve`] runs them on a
 //! listener the caller bound, so tests run a real server on `127.0.0.1:0`.
 
+pub mod admin;
 pub mod admission;
 pub mod http;
 pub mod hub;
@@ -12,6 +13,7 @@ pub mod ws;
 
 use std::future::Future;
 use std::num::NonZeroU32;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -21,13 +23,17 @@ use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use admin::AdminKey;
 use admission::Admission;
 use hub::Hub;
 use registry::Registry;
 
+use crate::store::Store;
+
 /// State shared by every request and connection.
 pub struct AppState {
-    pub registry: Registry,
+    /// Shared with every game actor, which revokes tokens and closes connections through it.
+    pub registry: Arc<Registry>,
     pub hub: Arc<Hub>,
     pub admission: Admission,
     pub metrics: metrics::Metrics,
@@ -35,21 +41,35 @@ pub struct AppState {
     pub public_base: String,
     /// Random id of this server run, sent in `connection_ack`; sequence numbers restart with it.
     pub epoch: String,
+    /// Bearer key of the admin API.
+    pub admin_key: AdminKey,
+    /// Store of games created through the admin API; the host's own game uses the same one.
+    pub store: Store,
+    /// Database file behind `store`, checked for code clashes before a game is created.
+    pub db: Option<PathBuf>,
     next_conn_id: AtomicU64,
     /// Number of open WebSocket connections that completed `connection_init`.
     connections: watch::Sender<usize>,
 }
 
 impl AppState {
-    /// Creates the state for a server reachable at `public_base`.
-    pub fn new(public_base: String, join_rate: NonZeroU32, hub: Arc<Hub>) -> AppState {
+    /// Creates the state for a server reachable at `public_base`, storing nothing.
+    pub fn new(
+        public_base: String,
+        join_rate: NonZeroU32,
+        hub: Arc<Hub>,
+        admin_key: &str,
+    ) -> AppState {
         AppState {
-            registry: Registry::default(),
+            registry: Arc::default(),
             hub,
             admission: Admission::new(join_rate),
             metrics: metrics::Metrics::default(),
             public_base: public_base.trim_end_matches('/').to_string(),
             epoch: format!("{:016x}", rand::random::<u64>()),
+            admin_key: AdminKey::new(admin_key),
+            store: Store::disabled(),
+            db: None,
             next_conn_id: AtomicU64::new(1),
             connections: watch::channel(0).0,
         }
@@ -91,6 +111,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/games/{code}/players", post(http::join_game))
         .route("/api/metrics", get(metrics::metrics))
         .route("/ws", get(ws::upgrade))
+        .nest("/api/admin", admin::router(state.clone()))
         .with_state(state)
 }
 

@@ -2,8 +2,8 @@
 //!
 //! A connection starts with `connection_init` carrying the session token from the join; until
 //! then nothing else is accepted. Handlers authorize every subscribe and publish: a player may
-//! subscribe to its game's question channel and its own private channel, and may publish only
-//! answers to its game's answer channel.
+//! subscribe to its game's question and announcement channels and its own private channel, and
+//! may publish only answers to its game's answer channel.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -66,7 +66,7 @@ async fn handle(socket: WebSocket, state: Arc<AppState>) {
             format!("no connection_init within {INIT_TIMEOUT_MS} ms"),
         ))
     });
-    let (session, game) = match init {
+    let (token, session, game) = match init {
         Ok(found) => found,
         Err(error) => {
             tracing::debug!(error = %error.message, "connection_init rejected");
@@ -88,6 +88,7 @@ async fn handle(socket: WebSocket, state: Arc<AppState>) {
         epoch: state.epoch.clone(),
     };
     conn.try_send(ack.to_json().into());
+    state.registry.attach(&token, &conn);
     state.connections.send_modify(|n| *n += 1);
     let _ = game
         .commands
@@ -115,6 +116,7 @@ async fn handle(socket: WebSocket, state: Arc<AppState>) {
 
     // Clean up: no more deliveries, and the game stops waiting for this player's answer.
     state.hub.remove_conn(connection.conn.id);
+    state.registry.detach(&token, connection.conn.id);
     state.connections.send_modify(|n| *n = n.saturating_sub(1));
     let _ = connection
         .game
@@ -155,7 +157,7 @@ impl CloseReason {
 async fn read_init(
     stream: &mut SplitStream<WebSocket>,
     state: &AppState,
-) -> Result<(Session, GameHandle), ErrorBody> {
+) -> Result<(String, Session, GameHandle), ErrorBody> {
     loop {
         let message = match stream.next().await {
             Some(Ok(message)) => message,
@@ -186,12 +188,18 @@ async fn read_init(
                 "unknown session token; join again through the join URL",
             )
         };
+        if let Some(reason) = state.registry.revoked(&token) {
+            return Err(ErrorBody::new(
+                "PlayerKicked",
+                format!("the host removed this player from the game: {reason}"),
+            ));
+        }
         let session = state.registry.session(&token).ok_or_else(unauthorized)?;
         let game = state
             .registry
             .game(&session.code)
             .ok_or_else(unauthorized)?;
-        return Ok((session, game));
+        return Ok((token, session, game));
     }
 }
 
@@ -416,7 +424,7 @@ impl Connection {
         let code = &self.session.code;
         let channel = Channel::parse(path);
         let allowed = match &channel {
-            Some(Channel::Questions { code: c }) => c == code,
+            Some(Channel::Questions { code: c } | Channel::Announcements { code: c }) => c == code,
             Some(Channel::Player { code: c, player_id }) => {
                 c == code && *player_id == self.session.player_id
             }
@@ -428,7 +436,7 @@ impl Connection {
         Err(ErrorBody::new(
             "Unauthorized",
             format!(
-                "cannot subscribe to {path:?}; a player may subscribe only to /game/{code}/questions and /game/{code}/players/{}",
+                "cannot subscribe to {path:?}; a player may subscribe only to /game/{code}/questions, /game/{code}/announcements and /game/{code}/players/{}",
                 self.session.player_id
             ),
         ))

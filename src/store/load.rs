@@ -30,6 +30,8 @@ pub struct SavedPlayer {
     pub score: u64,
     pub streak: u32,
     pub correct: u32,
+    /// The host's reason, if the player was kicked.
+    pub kicked: Option<String>,
 }
 
 /// A game read back from the database.
@@ -159,9 +161,23 @@ fn read_players(connection: &Connection, code: &str) -> rusqlite::Result<Vec<Sav
             score: row.get::<_, i64>(3)? as u64,
             streak: row.get(4)?,
             correct: row.get(5)?,
+            kicked: None,
         })
     })?;
-    rows.collect()
+    let mut players: Vec<SavedPlayer> = rows.collect::<rusqlite::Result<_>>()?;
+
+    let mut statement =
+        connection.prepare("SELECT player_id, reason FROM kicks WHERE code = ?1")?;
+    let kicks = statement.query_map([code], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?;
+    for kick in kicks {
+        let (player_id, reason) = kick?;
+        if let Some(player) = players.iter_mut().find(|p| p.player_id == player_id) {
+            player.kicked = Some(reason);
+        }
+    }
+    Ok(players)
 }
 
 fn read_answers(

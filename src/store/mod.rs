@@ -43,6 +43,12 @@ pub enum Record {
     },
     /// Question `index` opened.
     Opened { code: String, index: usize },
+    /// The host kicked a player for the rest of the game.
+    Kicked {
+        code: String,
+        player_id: String,
+        reason: String,
+    },
     /// An accepted answer, with the player's totals after it.
     Answer {
         /// Server wall-clock time the answer was received, in ms since the Unix epoch.

@@ -40,6 +40,13 @@ CREATE TABLE IF NOT EXISTS answers (
     stored_at_ms INTEGER NOT NULL,
     PRIMARY KEY (code, question, player_id)
 );
+CREATE TABLE IF NOT EXISTS kicks (
+    code TEXT NOT NULL,
+    player_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    kicked_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (code, player_id)
+);
 CREATE TABLE IF NOT EXISTS results (
     code TEXT NOT NULL,
     player_id TEXT NOT NULL,
@@ -123,6 +130,17 @@ fn apply_one(tx: &rusqlite::Transaction, record: &Record, now: i64) -> rusqlite:
             .execute(params![code, player_id, *position as i64, name, token, now])?;
         }
         Record::Opened { code, index } => set_state(tx, code, "open", *index, now)?,
+        Record::Kicked {
+            code,
+            player_id,
+            reason,
+        } => {
+            tx.execute(
+                "INSERT OR REPLACE INTO kicks (code, player_id, reason, kicked_at_ms)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![code, player_id, reason, now],
+            )?;
+        }
         Record::Answer {
             received_at_ms,
             code,

@@ -45,6 +45,7 @@ pub async fn start_host(bank: Bank, join_rate: u32, automation: Automation) -> R
         results: None,
         db: None,
         resume: None,
+        admin_key: None,
     })
     .await
     .expect("host starts")
@@ -97,7 +98,12 @@ pub async fn play(
 
 /// Joins over HTTP and returns the join response.
 pub async fn join_http(host: &RunningHost, name: &str) -> JoinResponse {
-    let url = format!("http://{}/api/games/{}/players", host.addr, host.code);
+    join_game_http(host, &host.code, name).await
+}
+
+/// Joins game `code` of `host` over HTTP and returns the join response.
+pub async fn join_game_http(host: &RunningHost, code: &str, name: &str) -> JoinResponse {
+    let url = format!("http://{}/api/games/{}/players", host.addr, code);
     let response = reqwest::Client::new()
         .post(url)
         .json(&json!({"player_id": new_player_id(), "name": name}))
@@ -117,7 +123,12 @@ pub struct RawClient {
 impl RawClient {
     /// Joins, connects and completes `connection_init`.
     pub async fn connect(host: &RunningHost, name: &str) -> RawClient {
-        let joined = join_http(host, name).await;
+        Self::connect_to(host, &host.code, name).await
+    }
+
+    /// Joins game `code`, connects and completes `connection_init`.
+    pub async fn connect_to(host: &RunningHost, code: &str, name: &str) -> RawClient {
+        let joined = join_game_http(host, code, name).await;
         let (socket, _) = tokio_tungstenite::connect_async(&joined.ws_url)
             .await
             .unwrap();
@@ -250,7 +261,12 @@ impl Inbox {
     /// Joins as `name`, connects and subscribes to the question channel as `q` and to the
     /// private channel as `me`.
     pub async fn join(host: &RunningHost, name: &str) -> Inbox {
-        let mut inbox = Inbox::new(RawClient::connect(host, name).await);
+        Self::join_to(host, &host.code, name).await
+    }
+
+    /// Joins game `code` as `name` and subscribes like [`Inbox::join`].
+    pub async fn join_to(host: &RunningHost, code: &str, name: &str) -> Inbox {
+        let mut inbox = Inbox::new(RawClient::connect_to(host, code, name).await);
         let questions = inbox.client.questions_channel();
         let private = inbox.client.private_channel();
         let reply = inbox.subscribe("q", &questions).await;
@@ -293,6 +309,11 @@ impl Inbox {
             ServerMessage::Data { event, .. } => event,
             _ => unreachable!("wait_for returned a data message"),
         }
+    }
+
+    /// Returns the messages read while waiting for others and not taken yet.
+    pub fn kept(&self) -> impl Iterator<Item = &ServerMessage> {
+        self.backlog.iter()
     }
 
     /// Returns the next message, taking kept messages first.
@@ -360,9 +381,27 @@ pub fn error_types(message: &ServerMessage) -> Vec<String> {
     errors.iter().map(|e| e.error_type.clone()).collect()
 }
 
+pub mod admin;
 pub mod process;
 
 impl RawClient {
+    /// Reads and discards frames until the server's close frame; returns its code and reason.
+    pub async fn read_close(&mut self) -> (u16, String) {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(30), self.socket.next())
+                .await
+                .expect("a frame within 30 s");
+            match frame {
+                Some(Ok(Message::Close(Some(close)))) => {
+                    return (u16::from(close.code), close.reason.to_string());
+                }
+                Some(Ok(Message::Close(None))) | None => return (0, String::new()),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => panic!("connection failed before its close frame: {e}"),
+            }
+        }
+    }
+
     /// Reads and discards frames until the server's close frame; returns its reason.
     pub async fn read_until_close(&mut self) -> String {
         loop {
@@ -396,6 +435,7 @@ pub async fn start_host_behind(
         results: None,
         db: None,
         resume: None,
+        admin_key: None,
     })
     .await
     .expect("host starts")

@@ -78,6 +78,15 @@ impl Quizcast {
         }
     }
 
+    /// Sends SIGTERM, as a service manager or `kill` does to stop the process.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "{}: kill -TERM failed", self.label);
+    }
+
     /// Kills the process with SIGKILL, as a crash would end it, and waits for it.
     pub fn kill(&mut self) {
         self.child.kill().expect("kill the process");

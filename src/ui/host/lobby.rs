@@ -35,7 +35,7 @@ impl Widget for LobbyView<'_> {
             header,
             buf,
         );
-        render_hint("Enter/Space: start  q: quit", hint, buf);
+        render_hint("Enter/Space: start  k: kick  q: quit", hint, buf);
 
         let details = render_qr(&listening.join_url, body, buf);
         self.render_details(listening, details.inner(margin()), buf);
@@ -55,9 +55,14 @@ impl LobbyView<'_> {
                 Span::styled(listening.code.clone(), bold),
             ]),
             Line::from(format!("Questions: {}", listening.questions)),
-            Line::default(),
-            Line::styled(self.player_count(), bold),
         ];
+        if let Some(key) = &listening.admin_key {
+            lines.push(Line::from(vec![
+                Span::raw("Admin key: "),
+                Span::styled(key.clone(), bold),
+            ]));
+        }
+        lines.extend([Line::default(), Line::styled(self.player_count(), bold)]);
         lines.extend(self.names_line());
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -65,7 +70,7 @@ impl LobbyView<'_> {
     }
 
     fn player_count(&self) -> String {
-        match self.lobby.players {
+        match self.lobby.players.saturating_sub(self.lobby.kicked) {
             0 => "No players yet".to_string(),
             1 => "1 player".to_string(),
             count => format!("{} players", thousands(count as u64)),

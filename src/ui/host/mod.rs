@@ -1,5 +1,6 @@
 //! The host's terminal screen: lobby with QR code, questions, reveals and the podium.
 
+mod kick;
 mod leaderboard;
 mod lobby;
 mod podium;
@@ -121,8 +122,8 @@ fn handle_terminal_event(
     };
     match state.handle_key(key, Instant::now()) {
         Some(HostAction::Send(command)) => {
-            if commands.send(command).is_err() {
-                tracing::warn!(?command, "host command dropped: the game has stopped");
+            if let Err(dropped) = commands.send(command) {
+                tracing::warn!(command = ?dropped.0, "host command dropped: the game has stopped");
             }
             false
         }

@@ -45,7 +45,7 @@ impl Widget for RevealView<'_> {
         } else {
             "show podium"
         };
-        render_hint(&format!("Enter/Space: {next}  q: quit"), hint, buf);
+        render_hint(&format!("Enter/Space: {next}  k: kick  q: quit"), hint, buf);
 
         let body = body.inner(Margin::new(1, 1));
         let rows = reveal.counts.len().max(option_count(reveal)) as u16;

@@ -54,6 +54,7 @@ fn lobby(players: usize) -> HostState {
         code: "K7Q2".into(),
         title: "Friday quiz".into(),
         questions: 10,
+        admin_key: Some("3f9c2a7d51e04b86a1d7c0e9f2b4a6d8".into()),
     });
     for number in 1..=players {
         state.apply(HostEvent::PlayerJoined {
@@ -191,6 +192,20 @@ fn confirm_quit_over_question() {
     let mut state = question(now);
     state.request_quit();
     assert_screens("confirm_quit", &state, now);
+}
+
+#[test]
+fn kick_dialog_list_and_confirm() {
+    let now = Instant::now();
+    let mut state = lobby(3);
+    state.open_kick();
+    let list = draw(&state, now, 80, 24);
+    insta::assert_snapshot!("kick_list_80x24", list.backend());
+
+    let enter = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter);
+    state.handle_key(enter, now);
+    let confirm = draw(&state, now, 80, 24);
+    insta::assert_snapshot!("kick_confirm_80x24", confirm.backend());
 }
 
 /// Finds the first cell whose symbol is `symbol`, as (x, y).

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
 
+use super::kick::{KickDialog, KickOutcome, TUI_KICK_REASON};
 use crate::host::events::{HostCommand, HostEvent, QuestionInfo, Standing};
 use crate::ui::frame::is_ctrl_c;
 
@@ -30,6 +31,8 @@ pub struct HostState {
     pub top: Vec<Standing>,
     /// Whether the "quit the running game?" question is shown.
     pub confirming_quit: bool,
+    /// The kick dialog, while it is open.
+    pub kick: Option<KickDialog>,
     /// The latest database failure, shown in red over the header until the game ends.
     pub store_error: Option<String>,
     /// The last command sent with Enter and when, for the repeat guard.
@@ -41,8 +44,10 @@ pub struct HostState {
 pub struct Lobby {
     /// The join URL, title and code, once the server listens.
     pub listening: Option<Listening>,
-    /// Number of players admitted so far.
+    /// Number of players admitted so far, kicked ones included.
     pub players: usize,
+    /// Number of players the host kicked.
+    pub kicked: usize,
     /// The latest names, most recent first, at most [`MAX_RECENT_NAMES`].
     pub recent_names: VecDeque<String>,
 }
@@ -54,6 +59,8 @@ pub struct Listening {
     pub code: String,
     pub title: String,
     pub questions: usize,
+    /// Bearer key of the admin API when the host generated it, shown in the lobby only.
+    pub admin_key: Option<String>,
 }
 
 /// The screen shown to the host.
@@ -101,7 +108,7 @@ pub struct Podium {
 }
 
 /// The step the terminal loop takes after a key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostAction {
     /// Send this command to the game.
     Send(HostCommand),
@@ -119,15 +126,18 @@ impl HostState {
                 code,
                 title,
                 questions,
+                admin_key,
             } => {
                 self.lobby.listening = Some(Listening {
                     join_url,
                     code,
                     title,
                     questions,
+                    admin_key,
                 });
             }
             HostEvent::PlayerJoined { name, players } => self.add_player(name, players),
+            HostEvent::PlayerKicked { name } => self.remove_player(&name),
             HostEvent::QuestionStarted {
                 question,
                 deadline,
@@ -140,6 +150,8 @@ impl HostState {
                     connected,
                 });
                 self.last_sent = None;
+                // Kicking is offered in the lobby and between questions only.
+                self.kick = None;
             }
             HostEvent::AnswerReceived {
                 answered,
@@ -165,6 +177,7 @@ impl HostState {
                 self.top.clone_from(&top);
                 self.phase = Phase::Podium(Podium { top, players });
                 self.confirming_quit = false;
+                self.kick = None;
             }
         }
     }
@@ -173,6 +186,11 @@ impl HostState {
         self.lobby.players = players;
         self.lobby.recent_names.push_front(name);
         self.lobby.recent_names.truncate(MAX_RECENT_NAMES);
+    }
+
+    fn remove_player(&mut self, name: &str) {
+        self.lobby.kicked += 1;
+        self.lobby.recent_names.retain(|n| n != name);
     }
 
     fn close_question(
@@ -210,10 +228,31 @@ impl HostState {
             return self.answer_quit_question(key);
         }
         if is_ctrl_c(&key) {
+            self.kick = None;
             return self.request_quit();
+        }
+        if let Some(dialog) = &mut self.kick {
+            return match dialog.handle_key(key) {
+                KickOutcome::Stay => None,
+                KickOutcome::Cancel => {
+                    self.kick = None;
+                    None
+                }
+                KickOutcome::Kick(name) => {
+                    self.kick = None;
+                    Some(HostAction::Send(HostCommand::Kick {
+                        name,
+                        reason: TUI_KICK_REASON.to_string(),
+                    }))
+                }
+            };
         }
         match key.code {
             KeyCode::Char('q') | KeyCode::Char('Q') => self.request_quit(),
+            KeyCode::Char('k') | KeyCode::Char('K') => {
+                self.open_kick();
+                None
+            }
             KeyCode::Enter | KeyCode::Char(' ') => self.press_primary(now),
             _ => None,
         }
@@ -245,6 +284,23 @@ impl HostState {
         }
     }
 
+    /// Reports whether the host may kick now: in the lobby and between questions.
+    pub fn can_kick(&self) -> bool {
+        match self.phase {
+            Phase::Lobby => self.lobby.listening.is_some(),
+            Phase::Reveal(_) => true,
+            Phase::Question(_) | Phase::Podium(_) => false,
+        }
+    }
+
+    /// Opens the kick dialog over the latest names, when kicking is allowed and someone is
+    /// there to kick.
+    pub fn open_kick(&mut self) {
+        if self.can_kick() {
+            self.kick = KickDialog::open(self.lobby.recent_names.iter().cloned().collect());
+        }
+    }
+
     /// Starts the game, closes the open question or moves on, depending on the screen.
     pub fn press_primary(&mut self, now: Instant) -> Option<HostAction> {
         let command = match &self.phase {
@@ -253,13 +309,13 @@ impl HostState {
             Phase::Reveal(_) => HostCommand::Advance,
             Phase::Lobby | Phase::Podium(_) => return None,
         };
-        if let Some((last, sent_at)) = self.last_sent
-            && last == command
-            && now.saturating_duration_since(sent_at) < REPEAT_GUARD
+        if let Some((last, sent_at)) = &self.last_sent
+            && *last == command
+            && now.saturating_duration_since(*sent_at) < REPEAT_GUARD
         {
             return None;
         }
-        self.last_sent = Some((command, now));
+        self.last_sent = Some((command.clone(), now));
         Some(HostAction::Send(command))
     }
 }

@@ -22,6 +22,7 @@ fn listening() -> HostEvent {
         code: "K7Q2".into(),
         title: "Capitals".into(),
         questions: 10,
+        admin_key: Some("3f9c2a7d51e04b86a1d7c0e9f2b4a6d8".into()),
     }
 }
 
@@ -242,4 +243,90 @@ fn store_error_shown_until_replaced() {
     let header: String = (0..80).map(|x| buf[(x, 0)].symbol().to_string()).collect();
     assert!(header.contains("NOT SAVED: disk full"), "{header}");
     assert_eq!(buf[(1, 0)].bg, ratatui::style::Color::Red);
+}
+
+fn lobby_with(names: &[&str]) -> HostState {
+    let mut state = HostState::default();
+    state.apply(listening());
+    for (i, name) in names.iter().enumerate() {
+        state.apply(HostEvent::PlayerJoined {
+            name: (*name).to_string(),
+            players: i + 1,
+        });
+    }
+    state
+}
+
+#[test]
+fn kick_picks_and_confirms_player() {
+    let now = Instant::now();
+    let mut state = lobby_with(&["Ann", "Bob", "Cy"]);
+    assert_eq!(state.handle_key(key(KeyCode::Char('k')), now), None);
+    let dialog = state.kick.as_ref().expect("the dialog opens");
+    assert_eq!(dialog.names, vec!["Cy", "Bob", "Ann"]);
+
+    state.handle_key(key(KeyCode::Down), now);
+    assert_eq!(state.handle_key(key(KeyCode::Enter), now), None);
+    assert!(state.kick.as_ref().unwrap().confirming);
+
+    let action = state.handle_key(key(KeyCode::Char('y')), now);
+    let expected = HostCommand::Kick {
+        name: "Bob".into(),
+        reason: "no reason given".into(),
+    };
+    assert_eq!(action, Some(HostAction::Send(expected)));
+    assert!(state.kick.is_none(), "the dialog closes after a kick");
+}
+
+#[test]
+fn kick_confirmation_declined() {
+    let now = Instant::now();
+    let mut state = lobby_with(&["Ann"]);
+    state.handle_key(key(KeyCode::Char('k')), now);
+    state.handle_key(key(KeyCode::Enter), now);
+    assert_eq!(state.handle_key(key(KeyCode::Char('n')), now), None);
+    let dialog = state.kick.as_ref().expect("n goes back to the list");
+    assert!(!dialog.confirming);
+    assert_eq!(state.handle_key(key(KeyCode::Esc), now), None);
+    assert!(state.kick.is_none(), "Esc closes the list");
+}
+
+#[test]
+fn kick_dialog_keeps_enter_from_starting() {
+    let now = Instant::now();
+    let mut state = lobby_with(&["Ann"]);
+    state.handle_key(key(KeyCode::Char('k')), now);
+    let action = state.handle_key(key(KeyCode::Enter), now);
+    assert_eq!(action, None, "Enter confirms the pick instead of starting");
+}
+
+#[test]
+fn kick_offered_only_between_questions() {
+    let now = Instant::now();
+    let mut state = lobby_with(&["Ann"]);
+    state.apply(question_started(now));
+    state.handle_key(key(KeyCode::Char('k')), now);
+    assert!(state.kick.is_none(), "no kick while a question is open");
+
+    state.apply(closed(true));
+    state.handle_key(key(KeyCode::Char('k')), now);
+    assert!(state.kick.is_some(), "kick between questions");
+
+    state.apply(question_started(now));
+    assert!(state.kick.is_none(), "a new question closes the dialog");
+}
+
+#[test]
+fn kick_without_players_does_nothing() {
+    let mut state = lobby_with(&[]);
+    state.handle_key(key(KeyCode::Char('k')), Instant::now());
+    assert!(state.kick.is_none());
+}
+
+#[test]
+fn kicked_player_leaves_lobby() {
+    let mut state = lobby_with(&["Ann", "Bob"]);
+    state.apply(HostEvent::PlayerKicked { name: "Ann".into() });
+    assert_eq!(state.lobby.recent_names, vec!["Bob"]);
+    assert_eq!(state.lobby.kicked, 1);
 }

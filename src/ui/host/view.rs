@@ -1,5 +1,5 @@
-//! The host screen as one widget: picks the screen for the current phase and draws the quit
-//! question over it.
+//! The host screen as one widget: picks the screen for the current phase and draws the kick
+//! dialog and the quit question over it.
 
 use std::time::Instant;
 
@@ -9,6 +9,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
+use super::kick::KickView;
 use super::lobby::LobbyView;
 use super::podium::PodiumView;
 use super::question::QuestionView;
@@ -58,6 +59,9 @@ impl Widget for HostView<'_> {
         }
         if let Some(message) = &state.store_error {
             render_store_error(message, area, buf);
+        }
+        if let Some(dialog) = &state.kick {
+            KickView { dialog }.render(area, buf);
         }
         if state.confirming_quit {
             render_quit_question(area, buf);

@@ -104,6 +104,9 @@ async fn run_loop(
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    // The error of a session that the host closed for good, returned once the player has read
+    // the reason on the screen and leaves.
+    let mut closed_error = None;
 
     loop {
         terminal.draw(|frame| {
@@ -124,12 +127,16 @@ async fn run_loop(
                 drain_events(&mut session, &mut state);
                 match finished {
                     Ok(Ok(())) => state.end_session(),
+                    Ok(Err(message)) if state.closed.is_some() => {
+                        state.end_session();
+                        closed_error = Some(message);
+                    }
                     Ok(Err(message)) => return Ok(Some(message)),
                     Err(error) => return Ok(Some(format!("The network session failed: {error}"))),
                 }
             }
             key = keys.next() => {
-                let Some(event) = key.transpose()? else { return Ok(None) };
+                let Some(event) = key.transpose()? else { return Ok(closed_error) };
                 let Some(key) = key_press(&event) else { continue };
                 match state.handle_key(key, Instant::now()) {
                     Some(PlayerAction::Connect(name)) => {
@@ -138,7 +145,7 @@ async fn run_loop(
                         }
                     }
                     Some(PlayerAction::Send(command)) => session.send(command),
-                    Some(PlayerAction::Quit) => return Ok(None),
+                    Some(PlayerAction::Quit) => return Ok(closed_error),
                     None => {}
                 }
             }

@@ -208,6 +208,31 @@ fn session_ended_early() {
 }
 
 /// Finds the first cell whose symbol is `symbol`, as (x, y).
+#[test]
+fn kicked_with_reason() {
+    let mut state = lobby();
+    let message =
+        crate::protocol::close_message(crate::protocol::CLOSE_KICKED, "spamming the chat");
+    state.apply(PlayerEvent::Closed {
+        code: crate::protocol::CLOSE_KICKED,
+        message,
+    });
+    state.end_session();
+    let terminal = draw(&state, Instant::now(), 80, 24);
+    insta::assert_snapshot!("kicked_80x24", terminal.backend());
+}
+
+#[test]
+fn question_with_announcement() {
+    let now = Instant::now();
+    let mut state = question(now);
+    state.apply(PlayerEvent::Announcement {
+        text: "Pizza is here after question 5".into(),
+    });
+    let terminal = draw(&state, now, 80, 24);
+    insta::assert_snapshot!("announcement_80x24", terminal.backend());
+}
+
 fn find(buf: &Buffer, symbol: &str) -> Option<(u16, u16)> {
     let area = buf.area;
     (area.top()..area.bottom())

@@ -29,13 +29,19 @@ pub struct PlayerState {
     pub reconnect: Option<Reconnect>,
     /// This player's standing from the host, after a reconnect or a restart.
     pub standing: Option<Standing>,
+    /// The latest announcement from the host's backend.
+    pub announcement: Option<String>,
+    /// Why the host closed the connection for good, once it did.
+    pub closed: Option<String>,
 }
 
 /// A reconnect attempt, from [`PlayerEvent::Reconnecting`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reconnect {
     pub attempt: u32,
     pub wait: Duration,
+    /// Why the connection dropped, or why the last attempt failed.
+    pub reason: String,
 }
 
 /// This player's score and rank, from [`PlayerEvent::Standing`].
@@ -154,7 +160,7 @@ impl PlayerState {
         if self.game_over.is_some() {
             return Screen::Final;
         }
-        if self.session_ended {
+        if self.session_ended || self.closed.is_some() {
             return Screen::Ended;
         }
         match (&self.round, &self.joined) {
@@ -241,8 +247,21 @@ impl PlayerState {
                     });
                 }
             }
-            PlayerEvent::Reconnecting { attempt, wait } => {
-                self.reconnect = Some(Reconnect { attempt, wait });
+            PlayerEvent::Reconnecting {
+                attempt,
+                wait,
+                reason,
+            } => {
+                self.reconnect = Some(Reconnect {
+                    attempt,
+                    wait,
+                    reason,
+                });
+            }
+            PlayerEvent::Announcement { text } => self.announcement = Some(text),
+            PlayerEvent::Closed { message, .. } => {
+                self.closed = Some(message);
+                self.reconnect = None;
             }
             PlayerEvent::Reconnected => self.reconnect = None,
             PlayerEvent::Standing {

@@ -242,3 +242,53 @@ fn prompt_ctrl_keys_edit_not_type() {
     state.handle_key(ctrl('u'), Instant::now());
     assert_eq!(state.nickname.text, "");
 }
+
+#[test]
+fn final_close_ends_with_reason() {
+    let now = Instant::now();
+    let mut state = in_question(now);
+    state.apply(PlayerEvent::Closed {
+        code: crate::protocol::CLOSE_KICKED,
+        message: "The host removed you from the game: spam.".into(),
+    });
+    assert_eq!(state.screen(), Screen::Ended);
+    assert_eq!(
+        state.closed.as_deref(),
+        Some("The host removed you from the game: spam.")
+    );
+    let quit = state.handle_key(key(KeyCode::Char('q')), now);
+    assert_eq!(quit, Some(PlayerAction::Quit));
+}
+
+#[test]
+fn reconnect_keeps_reason() {
+    let mut state = PlayerState::new(Some("Ada"));
+    state.apply(joined());
+    state.apply(PlayerEvent::Reconnecting {
+        attempt: 1,
+        wait: Duration::from_millis(500),
+        reason: "The host closed the connection because it read messages too slowly.".into(),
+    });
+    let reconnect = state.reconnect.as_ref().expect("reconnect notice");
+    assert!(reconnect.reason.contains("too slowly"));
+    state.apply(PlayerEvent::Reconnected);
+    assert!(state.reconnect.is_none());
+}
+
+#[test]
+fn announcement_kept_until_replaced() {
+    let now = Instant::now();
+    let mut state = in_question(now);
+    state.apply(PlayerEvent::Announcement {
+        text: "Break after question 5".into(),
+    });
+    assert_eq!(
+        state.announcement.as_deref(),
+        Some("Break after question 5")
+    );
+    assert_eq!(state.screen(), Screen::Question, "the screen stays");
+    state.apply(PlayerEvent::Announcement {
+        text: "Back in 2 minutes".into(),
+    });
+    assert_eq!(state.announcement.as_deref(), Some("Back in 2 minutes"));
+}

@@ -3,8 +3,10 @@
 use std::time::Instant;
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
-use ratatui::widgets::Widget;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Widget};
 
 use super::question::{countdown, question_hint, render_question};
 use super::result::{render_final, render_result};
@@ -30,6 +32,10 @@ impl Widget for PlayerView<'_> {
         }
         let [header, body, hint] = chrome(area);
         let state = self.state;
+        let body = match &state.announcement {
+            Some(text) => render_announcement(text, body, buf),
+            None => body,
+        };
         let (left, right) = self.header_text();
         render_header(&left, &right, header, buf);
 
@@ -38,6 +44,7 @@ impl Widget for PlayerView<'_> {
             (Screen::Question, Some(round)) => question_hint(round),
             (Screen::Result, _) => "Waiting for the next question  Ctrl-C: quit".to_string(),
             (Screen::Final, _) => "q/Enter: exit".to_string(),
+            (Screen::Ended, _) if state.closed.is_some() => "q: exit".to_string(),
             _ => "q: quit".to_string(),
         };
         match &state.reconnect {
@@ -59,9 +66,22 @@ impl Widget for PlayerView<'_> {
             (Screen::Question, Some(round), ..) => render_question(round, self.now, body, buf),
             (Screen::Result, Some(round), ..) => render_result(round, body, buf),
             (Screen::Final, .., Some(result)) => render_final(result, body, buf),
-            _ => render_ended(body, buf),
+            _ => render_ended(state.closed.as_deref(), body, buf),
         }
     }
+}
+
+/// Draws `text` on the first row of `body`, bold on yellow, and returns the rows left.
+fn render_announcement(text: &str, body: Rect, buf: &mut Buffer) -> Rect {
+    let [row, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(body);
+    let style = Style::new()
+        .fg(Color::Black)
+        .bg(Color::Yellow)
+        .add_modifier(Modifier::BOLD);
+    Paragraph::new(Line::from(format!(" Announcement: {text}")))
+        .style(style)
+        .render(row, buf);
+    rest
 }
 
 impl PlayerView<'_> {

@@ -116,20 +116,28 @@ pub fn render_reconnect_notice(reconnect: &Reconnect, area: Rect, buf: &mut Buff
     .render(area, buf);
 }
 
-/// Builds "Connection lost, reconnecting in 1.2 s (attempt 3)".
+/// Builds "Connection lost, reconnecting in 1.2 s (attempt 3): REASON". The reason comes
+/// last, so a narrow screen cuts it rather than the wait.
 ///
 /// NOTE: like [`retry_message`], the wait is shown as received and does not count down.
 pub fn reconnect_message(reconnect: &Reconnect) -> String {
-    format!(
+    let mut message = format!(
         "Connection lost, reconnecting in {} (attempt {})",
         wait_seconds(reconnect.wait),
         reconnect.attempt
-    )
+    );
+    if !reconnect.reason.is_empty() {
+        message.push_str(": ");
+        message.push_str(&reconnect.reason);
+    }
+    message
 }
 
-/// Draws the message for a session that ended before the final results.
-pub fn render_ended(body: Rect, buf: &mut Buffer) {
-    Paragraph::new("The game ended before the final results.")
+/// Draws why the session ended before the final results: the host's close reason when there
+/// is one.
+pub fn render_ended(closed: Option<&str>, body: Rect, buf: &mut Buffer) {
+    let text = closed.unwrap_or("The game ended before the final results.");
+    Paragraph::new(text.to_string())
         .wrap(Wrap { trim: true })
         .render(body.inner(Margin::new(2, 1)), buf);
 }
@@ -149,13 +157,20 @@ mod tests {
 
     #[test]
     fn reconnect_message_shows_wait_and_attempt() {
-        let reconnect = Reconnect {
+        let mut reconnect = Reconnect {
             attempt: 3,
             wait: Duration::from_millis(1200),
+            reason: String::new(),
         };
         assert_eq!(
             reconnect_message(&reconnect),
             "Connection lost, reconnecting in 1.2 s (attempt 3)"
+        );
+        reconnect.reason =
+            "The host closed the connection because it sent too much too fast.".into();
+        assert_eq!(
+            reconnect_message(&reconnect),
+            "Connection lost, reconnecting in 1.2 s (attempt 3): The host closed the connection because it sent too much too fast."
         );
     }
 
