@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 use super::AppState;
 use super::metrics::Metrics;
 use super::registry::Session;
+use super::web::{self, html_escape};
 use crate::game::JoinError;
 use crate::host::actor::GameCommand;
 
@@ -242,11 +243,19 @@ fn new_token() -> String {
     format!("{bits:032x}")
 }
 
-/// `GET /join/{code}`: what a browser shows at the join URL.
-pub async fn join_page(State(state): State<Arc<AppState>>, Path(code): Path<String>) -> Response {
+/// `GET /join/{code}`: the web player for browsers, and a plain page with the `quizcast play`
+/// command line for every other client.
+pub async fn join_page(
+    State(state): State<Arc<AppState>>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let Some(game) = state.registry.game(&code) else {
         return unknown_game(&code);
     };
+    if web::wants_web_player(&headers) {
+        return web::player_page(&state, &game.code, &game.title);
+    }
     let url = state.join_url(&game.code);
     let page = format!(
         "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>\
@@ -258,14 +267,6 @@ pub async fn join_page(State(state): State<Arc<AppState>>, Path(code): Path<Stri
         url = html_escape(&url),
     );
     Html(page).into_response()
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 #[cfg(test)]
