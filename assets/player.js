@@ -55,6 +55,7 @@
     reconnectStep: RECONNECT_STEP_MS,
     reconnectStarted: 0,
     reconnectAttempt: 0,
+    reconnectCount: 0, // reconnects scheduled since the page loaded, shown in body[data-reconnects]
     timer: null,
     ticker: null,
     publishCount: 0,
@@ -857,6 +858,8 @@
     const wait = jitter(app.reconnectStep);
     app.reconnectStep = Math.min(app.reconnectStep * 2, RECONNECT_STEP_CAP_MS);
     app.reconnectAttempt += 1;
+    app.reconnectCount += 1;
+    document.body.dataset.reconnects = String(app.reconnectCount);
     app.retry = { label: "Connection lost", until: now + wait, attempt: app.reconnectAttempt };
     show("reconnecting");
     clearTimeout(app.reconnectTimer);

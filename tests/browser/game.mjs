@@ -9,7 +9,7 @@
 // the host's --public-url points at, so the test can drop the browser's WebSocket.
 //
 // Lines: {"event":"final","name","rank","score"}, {"event":"reloaded","name","before","after"},
-// {"event":"cut","name","before","after","reconnecting_seen"}.
+// {"event":"cut","name","before","after"}.
 
 import net from "node:net";
 import { launch, joinAs, nextQuestion, answer, waitForResult, finalStanding } from "./lib.mjs";
@@ -85,9 +85,11 @@ async function playOn(context, player, proxy) {
         emit({ event: "reloaded", name: player.name, before, after });
       } else {
         proxy.cut();
-        await page.waitForSelector('body[data-screen="reconnecting"]', { timeout: 10000 });
+        await page.waitForFunction(() => Number(document.body.dataset.reconnects) >= 1, null, {
+          timeout: 10000,
+        });
         const after = await waitForScore(page, before, ["lobby", "question", "result"]);
-        emit({ event: "cut", name: player.name, before, after, reconnecting_seen: true });
+        emit({ event: "cut", name: player.name, before, after });
       }
     }
   }
