@@ -55,6 +55,7 @@
     reconnectStep: RECONNECT_STEP_MS,
     reconnectStarted: 0,
     reconnectAttempt: 0,
+    joinRetries: 0, // join attempts retried since the page loaded, shown in body[data-join-retries]
     reconnectCount: 0, // reconnects scheduled since the page loaded, shown in body[data-reconnects]
     timer: null,
     ticker: null,
@@ -300,7 +301,8 @@
     },
 
     reconnecting: () => [
-      h("h1", { class: "warn" }, "Connection lost"),
+      h("h1", { class: "warn" }, app.retry.label),
+      h("p", { class: "note", id: "close-reason" }, app.retry.why),
       h("p", { id: "retry-status" }, retryText()),
       h("div", { class: "spinner", role: "status" }),
       app.standing ? standingStats() : null,
@@ -441,6 +443,8 @@
         return;
       }
       attempt += 1;
+      app.joinRetries += 1;
+      document.body.dataset.joinRetries = String(app.joinRetries);
       app.retry = { label: outcome.label, until: performance.now() + wait, attempt };
       show("busy");
       await new Promise((resolve) => setTimeout(resolve, wait));
@@ -844,15 +848,15 @@
       showMessage(title, text, rejoin);
       return;
     }
-    scheduleReconnect(title + ". " + text);
+    scheduleReconnect(title, text);
   }
 
-  function scheduleReconnect(why) {
+  function scheduleReconnect(title, why) {
     const now = performance.now();
     if (!app.reconnectStarted) app.reconnectStarted = now;
     if (now - app.reconnectStarted > RECONNECT_GIVE_UP_MS) {
       app.stopped = true;
-      showMessage("Cannot reach the host", why, { label: "Reconnect", action: reconnectNow });
+      showMessage("Cannot reach the host", title + ". " + why, { label: "Reconnect", action: reconnectNow });
       return;
     }
     const wait = jitter(app.reconnectStep);
@@ -860,7 +864,7 @@
     app.reconnectAttempt += 1;
     app.reconnectCount += 1;
     document.body.dataset.reconnects = String(app.reconnectCount);
-    app.retry = { label: "Connection lost", until: now + wait, attempt: app.reconnectAttempt };
+    app.retry = { label: title, why, until: now + wait, attempt: app.reconnectAttempt };
     show("reconnecting");
     clearTimeout(app.reconnectTimer);
     app.reconnectTimer = setTimeout(() => {
@@ -899,6 +903,10 @@
   // ---- start ----
 
   function start() {
+    if (document.body.dataset.game === "missing") {
+      showMessage("Game not found", "No game with code " + code + " runs on this host. Check the code on the host's screen, or scan its QR code again.");
+      return;
+    }
     const s = app.session;
     if (s && s.final) {
       app.finalStanding = s.final;

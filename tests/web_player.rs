@@ -222,7 +222,18 @@ fn browsers_and_terminals_finish_game() {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().unwrap();
-    let (mut host, url) = start_host(dir.path(), &["--bind", "127.0.0.1:0", "--auto-start", "4"]);
+    // A low join rate, so that Xia's join finds the host busy and retries.
+    let (mut host, url) = start_host(
+        dir.path(),
+        &[
+            "--bind",
+            "127.0.0.1:0",
+            "--auto-start",
+            "4",
+            "--join-rate",
+            "2",
+        ],
+    );
     let mut ada = terminal_player(&url, "Ada", "2,1,3");
     let mut bob = terminal_player(&url, "Bob", "1,2,1");
 
@@ -230,13 +241,16 @@ fn browsers_and_terminals_finish_game() {
         "url": url,
         "players": [
             {"name": "Wen", "answers": [2, 2, 3]},
-            {"name": "Xia", "answers": [1, 1, 1]},
+            {"name": "Xia", "answers": [1, 1, 1], "busy": true},
         ],
     });
     let lines = run_browsers(&config);
     let results = host_results(&mut host, dir.path());
 
     assert_eq!(results.len(), 4, "results: {results:?}");
+    let busy = lines_named(&lines, "busy");
+    assert_eq!(busy.len(), 1, "lines: {lines:?}");
+    assert!(busy[0]["retries"].as_u64() >= Some(1), "Xia never retried");
     assert_finals_match(&lines, &results, &["Wen", "Xia"]);
     for (name, player) in [("Ada", &mut ada), ("Bob", &mut bob)] {
         let exit = player.finish(GAME_END);

@@ -250,10 +250,14 @@ pub async fn join_page(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    let browser = web::wants_web_player(&headers);
     let Some(game) = state.registry.game(&code) else {
+        if browser {
+            return web::missing_game_page(&state, &code);
+        }
         return unknown_game(&code);
     };
-    if web::wants_web_player(&headers) {
+    if browser {
         return web::player_page(&state, &game.code, &game.title);
     }
     let url = state.join_url(&game.code);

@@ -63,7 +63,21 @@ pub fn wants_web_player(headers: &HeaderMap) -> bool {
 
 /// Builds the web player page for game `code`, titled `title`.
 pub fn player_page(state: &AppState, code: &str, title: &str) -> Response {
+    page_response(state, render(state, code, title, "found"))
+}
+
+/// Builds the page for a code no game on this host has, with status 404, so that a phone
+/// that scanned an old QR code reads why instead of a JSON error.
+pub fn missing_game_page(state: &AppState, code: &str) -> Response {
+    let code = code.trim().to_ascii_uppercase();
+    let mut response = page_response(state, render(state, &code, "quizcast", "missing"));
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response
+}
+
+fn render(state: &AppState, code: &str, title: &str, game: &str) -> String {
     let mut page = PAGE
+        .replace("{{game}}", game)
         .replace("{{title}}", &html_escape(title))
         .replace("{{code}}", &html_escape(code))
         .replace("{{join_url}}", &html_escape(&state.join_url(code)));
@@ -72,7 +86,10 @@ pub fn player_page(state: &AppState, code: &str, title: &str) -> Response {
         let url = format!("/assets/{}?v={}", asset.name, asset.version);
         page = page.replace(&placeholder, &url);
     }
+    page
+}
 
+fn page_response(state: &AppState, page: String) -> Response {
     let mut response = page.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -194,7 +211,7 @@ mod tests {
 
     #[test]
     fn page_placeholders_all_known() {
-        for placeholder in ["{{title}}", "{{code}}", "{{join_url}}"] {
+        for placeholder in ["{{game}}", "{{title}}", "{{code}}", "{{join_url}}"] {
             assert!(PAGE.contains(placeholder), "{placeholder}");
         }
         for asset in ASSETS.iter() {
@@ -204,7 +221,12 @@ mod tests {
 
     #[test]
     fn page_has_no_inline_script() {
-        assert!(!PAGE.contains("<script>"));
-        assert!(!PAGE.contains(" on"), "no inline event handlers");
+        assert!(
+            !PAGE.contains("<script>"),
+            "the CSP allows only script files"
+        );
+        for handler in ["onload=", "onclick=", "onsubmit=", "javascript:"] {
+            assert!(!PAGE.contains(handler), "{handler}");
+        }
     }
 }

@@ -3,16 +3,26 @@
 //   node game.mjs '{"url": JOIN_URL, "players": [PLAYER, ...], "proxy": PROXY}'
 //
 // PLAYER is {"name": "Wen", "answers": [2, 1, ...]} with 1-based options per question (a
-// missing entry answers 1), plus optionally "reload_after": i to reload the page once the
-// result of question i is shown, or "cut_after": i to cut every connection through the proxy
-// then. PROXY, when given, is {"listen": PORT, "target": PORT}: a TCP relay on 127.0.0.1 that
-// the host's --public-url points at, so the test can drop the browser's WebSocket.
+// missing entry answers 1). Optional fields:
+//   "busy": true       use up the host's join rate just before joining, so the page must show
+//                      "Host busy" and retry;
+//   "reload_after": i  reload the page once the result of question i is shown;
+//   "cut_after": i     cut every connection through the proxy then.
+// PROXY, when given, is {"listen": PORT, "target": PORT}: a TCP relay on 127.0.0.1 that the
+// host's --public-url points at, so the test can drop the browser's WebSocket.
 //
-// Lines: {"event":"final","name","rank","score"}, {"event":"reloaded","name","before","after"},
-// {"event":"cut","name","before","after"}.
+// Output lines: {"event":"final","name","rank","score"}, {"event":"busy","name","retries"},
+// {"event":"reloaded","name","before","after"} and {"event":"cut","name","before","after"}.
 
-import net from "node:net";
-import { launch, joinAs, nextQuestion, answer, waitForResult, finalStanding } from "./lib.mjs";
+import {
+  launch,
+  joinAs,
+  nextQuestion,
+  answer,
+  waitForResult,
+  finalStanding,
+  startProxy,
+} from "./lib.mjs";
 
 const config = JSON.parse(process.argv[2]);
 
@@ -20,32 +30,18 @@ function emit(line) {
   process.stdout.write(JSON.stringify(line) + "\n");
 }
 
-/** A TCP relay on 127.0.0.1 whose connections can all be cut at once. */
-function startProxy({ listen, target }) {
-  const sockets = new Set();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target, "127.0.0.1");
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on("close", () => sockets.delete(socket));
-      socket.on("error", () => {});
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  return new Promise((resolve) => {
-    server.listen(listen, "127.0.0.1", () =>
-      resolve({
-        cut() {
-          for (const socket of sockets) socket.destroy();
-        },
-        close() {
-          this.cut();
-          server.close();
-        },
-      }),
-    );
-  });
+/**
+ * Sends requests to the game info endpoint until the host answers 429, so that the next join
+ * finds the join rate used up. That endpoint shares the join endpoint's limiter.
+ */
+async function exhaustJoinRate() {
+  const { origin, pathname } = new URL(config.url);
+  const code = pathname.split("/").pop();
+  for (let i = 0; i < 100; i++) {
+    const response = await fetch(`${origin}/api/games/${code}`);
+    if (response.status === 429) return;
+  }
+  throw new Error("the host never answered 429; start it with a low --join-rate");
 }
 
 async function scoreShown(page) {
@@ -69,7 +65,13 @@ async function play(browser, player, proxy) {
 }
 
 async function playOn(context, player, proxy) {
-  const page = await joinAs(context, config.url, player.name);
+  const page = await joinAs(context, config.url, player.name, async () => {
+    if (player.busy) await exhaustJoinRate();
+  });
+  if (player.busy) {
+    const retries = Number(await page.evaluate(() => document.body.dataset.joinRetries || 0));
+    emit({ event: "busy", name: player.name, retries });
+  }
   let last = -1;
   for (;;) {
     const index = await nextQuestion(page, last);

@@ -1,6 +1,7 @@
 // Shared helpers for driving the web player in headless Chromium with playwright-core.
 // Chromium comes from the system (Debian's `chromium` package), never from a download.
 
+import net from "node:net";
 import { chromium } from "playwright-core";
 
 export const CHROMIUM = process.env.QUIZCAST_CHROMIUM || "/usr/bin/chromium";
@@ -46,13 +47,17 @@ export function checkLoopback(url) {
   }
 }
 
-/** Opens the join URL in a new page of `context` and joins as `name`; waits for the lobby. */
-export async function joinAs(context, url, name) {
+/**
+ * Opens the join URL in a new page of `context` and joins as `name`, calling `beforeJoin`
+ * just before it clicks Join. Waits for the lobby or a question.
+ */
+export async function joinAs(context, url, name, beforeJoin = async () => {}) {
   checkLoopback(url);
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error(`[${name}] page error: ${error.message}`));
   await page.goto(url);
   await page.fill("#name", name);
+  await beforeJoin();
   await page.click("#join");
   await page.waitForSelector('body[data-screen="lobby"], body[data-screen="question"]', {
     timeout: STEP_TIMEOUT_MS,
@@ -131,4 +136,40 @@ export async function finalStanding(page) {
     rank: Number(await page.getAttribute("#final-rank", "data-rank")),
     score: Number(await page.getAttribute("#final-rank", "data-score")),
   };
+}
+
+/**
+ * Starts a TCP relay from 127.0.0.1:`listen` to 127.0.0.1:`target`. `cut()` drops every
+ * connection through it; while `refuse` is set, new connections are dropped at once.
+ */
+export function startProxy({ listen, target }) {
+  const sockets = new Set();
+  const relay = { refuse: false };
+  const server = net.createServer((client) => {
+    if (relay.refuse) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(target, "127.0.0.1");
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.on("error", () => {});
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  return new Promise((resolve) => {
+    server.listen(listen, "127.0.0.1", () =>
+      resolve(Object.assign(relay, {
+        cut() {
+          for (const socket of sockets) socket.destroy();
+        },
+        close() {
+          this.cut();
+          server.close();
+        },
+      })),
+    );
+  });
 }
