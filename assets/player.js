@@ -42,12 +42,13 @@
     result: null,
     finalStanding: null,
     retry: null, // {label, until, attempt}
-    message: null, // {title, text, rejoin}
+    message: null, // {title, text, retry: {label, action} or null}
     formError: null,
     ws: null,
     connected: false,
     gameOver: false,
     stopped: false,
+    gaveUp: false, // stopped after RECONNECT_GIVE_UP_MS of failed reconnects
     replaying: false,
     pendingSubscribes: 0,
     lastFrameAt: 0,
@@ -494,7 +495,7 @@
         show("nickname");
         return;
       case "PlayerIdTaken":
-        // The host no longer knows this token (a new game under the same code, or a host
+        // The host does not recognize this token (a new game under the same code, or a host
         // restarted without its database), so this browser joins as a new player.
         forgetSession();
         app.formError = returning ? "The host does not know your earlier session; join again." : capitalize(outcome.error) + ".";
@@ -667,7 +668,10 @@
     const q = app.question;
     if (q && q.status === "sending" && q.deadline > performance.now()) publishAnswer(q);
     if (app.screen === "reconnecting" || app.screen === "loading") {
-      show(app.question && !app.question.done ? "question" : app.result ? "result" : "lobby");
+      let screen = "lobby";
+      if (app.question && !app.question.done) screen = "question";
+      else if (app.result) screen = "result";
+      show(screen);
     }
   }
 
@@ -771,7 +775,7 @@
     else showMessage("Game over", "The game has ended.");
   }
 
-  // ---- answering ----
+  // ---- answers ----
 
   function answer(option) {
     const q = app.question;
@@ -856,6 +860,7 @@
     if (!app.reconnectStarted) app.reconnectStarted = now;
     if (now - app.reconnectStarted > RECONNECT_GIVE_UP_MS) {
       app.stopped = true;
+      app.gaveUp = true;
       showMessage("Cannot reach the host", title + ". " + why, { label: "Reconnect", action: reconnectNow });
       return;
     }
@@ -876,6 +881,7 @@
     if (!app.session || !app.session.token || app.gameOver) return;
     clearTimeout(app.reconnectTimer);
     app.stopped = false;
+    app.gaveUp = false;
     app.reconnectStarted = 0;
     app.reconnectStep = RECONNECT_STEP_MS;
     openSocket();
@@ -887,7 +893,8 @@
   function onForeground() {
     if (document.visibilityState === "hidden") return;
     if (!app.session || !app.session.token || app.gameOver || app.screen === "nickname") return;
-    if (app.stopped && app.screen !== "message") return;
+    // A final close code stops for good; only giving up after the reconnect budget is undone.
+    if (app.stopped && !app.gaveUp) return;
     const silentFor = performance.now() - app.lastFrameAt;
     if (!app.ws || app.ws.readyState > WebSocket.OPEN || silentFor > STALE_AFTER_MS) {
       reconnectNow();

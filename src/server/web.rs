@@ -96,7 +96,7 @@ fn page_response(state: &AppState, page: String) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    // The page names the game and its files' versions, so the browser asks again each time.
+    // The page names the game and its files' versions, so the browser revalidates it on every load.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if let Ok(policy) = HeaderValue::from_str(&content_security_policy(state)) {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);

@@ -65,11 +65,6 @@ export async function joinAs(context, url, name, beforeJoin = async () => {}) {
   return page;
 }
 
-/** Returns the screen the page shows, from `body[data-screen]`. */
-export function screenOf(page) {
-  return page.evaluate(() => document.body.dataset.screen);
-}
-
 /**
  * Waits until the page shows a question after `lastIndex` with answers open, or the final
  * screen. Returns the question index, or null for the final screen.
@@ -140,13 +135,13 @@ export async function finalStanding(page) {
 
 /**
  * Starts a TCP relay from 127.0.0.1:`listen` to 127.0.0.1:`target`. `cut()` drops every
- * connection through it; while `refuse` is set, new connections are dropped at once.
+ * connection through it; while `dropNew` is set, it drops new connections at once.
  */
 export function startProxy({ listen, target }) {
   const sockets = new Set();
-  const relay = { refuse: false };
+  const relay = { dropNew: false };
   const server = net.createServer((client) => {
-    if (relay.refuse) {
+    if (relay.dropNew) {
       client.destroy();
       return;
     }

@@ -140,16 +140,16 @@ try {
   await waitScreen(page, "result");
   await shot(page, "7-result");
 
-  // Drop the connections and refuse new ones for a while: the page retries with backoff.
+  // Drop the connections and new ones for a while: the page retries with backoff.
   // Meanwhile the host opens the second question.
-  proxy.refuse = true;
+  proxy.dropNew = true;
   proxy.cut();
   await waitScreen(page, "reconnecting");
   await page.waitForFunction(() => Number(document.body.dataset.reconnects) >= 3, null, {
     timeout: 30000,
   });
   await shot(page, "8-reconnecting");
-  proxy.refuse = false;
+  proxy.dropNew = false;
   await page.waitForFunction(() => document.body.dataset.screen !== "reconnecting", null, {
     timeout: 30000,
   });
