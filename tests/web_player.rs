@@ -325,3 +325,53 @@ fn browser_keeps_score_after_reload_and_drop() {
     let exit = ada.finish(GAME_END);
     assert!(exit.status.success(), "Ada failed: {}", exit.stderr);
 }
+
+#[test]
+fn browser_reconnects_when_page_returns() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (host_port, proxy_port) = (free_port(), free_port());
+    let bind = format!("127.0.0.1:{host_port}");
+    let public_url = format!("http://127.0.0.1:{proxy_port}");
+    // The game waits for Late, who joins once Wake is back from its simulated phone lock.
+    let (mut host, url) = start_host(
+        dir.path(),
+        &[
+            "--bind",
+            &bind,
+            "--public-url",
+            &public_url,
+            "--auto-start",
+            "2",
+        ],
+    );
+
+    let config = json!({
+        "url": url,
+        "proxy": {"listen": proxy_port, "target": host_port},
+        "players": [
+            {"name": "Wake", "answers": [2, 1, 3], "wake_in_lobby": true},
+            {"name": "Late", "answers": [1, 2, 1], "join_after": "Wake"},
+        ],
+    });
+    let lines = run_browsers(&config);
+    let results = host_results(&mut host, dir.path());
+
+    let woke = lines_named(&lines, "woke");
+    assert_eq!(woke.len(), 1, "lines: {lines:?}");
+    let pending = woke[0]["pending_ms"].as_u64().expect("pending_ms");
+    let took = woke[0]["took_ms"].as_u64().expect("took_ms");
+    // The shown wait is rounded to 0.1 s and refreshed every 100 ms, hence the margin.
+    assert!(
+        took + 500 < pending,
+        "the page waited out its backoff ({took} ms of {pending} ms) instead of reconnecting \
+         when it became visible"
+    );
+    assert_finals_match(&lines, &results, &["Wake", "Late"]);
+    assert_eq!(results["Wake"]["correct"], 3);
+}

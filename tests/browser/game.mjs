@@ -7,12 +7,17 @@
 //   "busy": true       use up the host's join rate just before joining, so the page must show
 //                      "Host busy" and retry;
 //   "reload_after": i  reload the page once the result of question i is shown;
-//   "cut_after": i     cut every connection through the proxy then.
+//   "cut_after": i     cut every connection through the proxy then;
+//   "wake_in_lobby": true  in the lobby, cut the connection and keep the proxy dropping new
+//                      ones until a retry is 1.5 s away, then let them through and send the
+//                      page a visibilitychange event, as when a phone is unlocked;
+//   "join_after": NAME join only after player NAME has done its "wake_in_lobby" step.
 // PROXY, when given, is {"listen": PORT, "target": PORT}: a TCP relay on 127.0.0.1 that the
 // host's --public-url points at, so the test can drop the browser's WebSocket.
 //
 // Output lines: {"event":"final","name","rank","score"}, {"event":"busy","name","retries"},
-// {"event":"reloaded","name","before","after"} and {"event":"cut","name","before","after"}.
+// {"event":"reloaded","name","before","after"}, {"event":"cut","name","before","after"} and
+// {"event":"woke","name","pending_ms","took_ms"}.
 
 import {
   launch,
@@ -64,13 +69,58 @@ async function play(browser, player, proxy) {
   }
 }
 
+// Resolves once the player named by the key has finished its "wake_in_lobby" step.
+const woken = new Map();
+function wokenSignal(name) {
+  if (!woken.has(name)) {
+    let resolve;
+    const promise = new Promise((done) => (resolve = done));
+    woken.set(name, { promise, resolve });
+  }
+  return woken.get(name);
+}
+
+/**
+ * Cuts the page's connection and keeps the relay dropping new ones until the page's next
+ * retry is at least `MIN_PENDING_MS` away. Then the relay lets connections through again and
+ * the page gets a `visibilitychange` event, as when a phone is unlocked. Returns the retry wait
+ * that was pending and the time the page took to be back in the lobby.
+ */
+const MIN_PENDING_MS = 1500;
+async function wakeInLobby(page, proxy) {
+  proxy.dropNew = true;
+  proxy.cut();
+  const handle = await page.waitForFunction(
+    (min) => {
+      const status = document.getElementById("retry-status");
+      const match = status && /Retrying in ([0-9.]+) s/.exec(status.textContent);
+      const pending = match ? Number(match[1]) * 1000 : 0;
+      return pending >= min ? pending : false;
+    },
+    MIN_PENDING_MS,
+    { timeout: 60000, polling: 50 },
+  );
+  const pendingMs = await handle.jsonValue();
+  proxy.dropNew = false;
+  const started = Date.now();
+  await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+  await page.waitForSelector('body[data-screen="lobby"]', { timeout: 20000 });
+  return { pendingMs, tookMs: Date.now() - started };
+}
+
 async function playOn(context, player, proxy) {
+  if (player.join_after) await wokenSignal(player.join_after).promise;
   const page = await joinAs(context, config.url, player.name, async () => {
     if (player.busy) await exhaustJoinRate();
   });
   if (player.busy) {
     const retries = Number(await page.evaluate(() => document.body.dataset.joinRetries || 0));
     emit({ event: "busy", name: player.name, retries });
+  }
+  if (player.wake_in_lobby) {
+    const { pendingMs, tookMs } = await wakeInLobby(page, proxy);
+    emit({ event: "woke", name: player.name, pending_ms: pendingMs, took_ms: tookMs });
+    wokenSignal(player.name).resolve();
   }
   let last = -1;
   for (;;) {
