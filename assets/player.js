@@ -427,7 +427,7 @@
     for (;;) {
       const outcome = await postJoin(session);
       if (outcome.joined) {
-        connectAs(session, outcome.joined);
+        connectAs(outcome.joined);
         return;
       }
       if (!outcome.retry) {
@@ -437,7 +437,8 @@
       const wait = outcome.retryAfterMs + jitter(step);
       step = Math.min(step * 2, JOIN_STEP_CAP_MS);
       if (performance.now() - started + wait > JOIN_GIVE_UP_MS) {
-        showMessage("The host is still busy", outcome.why, {
+        const title = outcome.label === "Host busy" ? "The host is still busy" : "Cannot reach the host";
+        showMessage(title, outcome.why, {
           label: "Try again",
           action: () => join(session),
         });
@@ -523,7 +524,7 @@
 
   // ---- WebSocket ----
 
-  function connectAs(session, joined) {
+  function connectAs(joined) {
     const previous = app.session;
     app.session = {
       player_id: joined.player_id,
@@ -892,7 +893,9 @@
   // has been silent for longer than the keep-alive interval.
   function onForeground() {
     if (document.visibilityState === "hidden") return;
-    if (!app.session || !app.session.token || app.gameOver || app.screen === "nickname") return;
+    if (!app.session || !app.session.token || app.gameOver) return;
+    // The join in progress opens the socket itself.
+    if (["nickname", "joining", "busy"].includes(app.screen)) return;
     // A final close code stops for good; only giving up after the reconnect budget is undone.
     if (app.stopped && !app.gaveUp) return;
     const silentFor = performance.now() - app.lastFrameAt;
