@@ -210,7 +210,10 @@
         h("div", { class: "spinner", role: "status" }),
       ];
       if (app.standing && (app.standing.score > 0 || app.result)) items.push(standingStats());
-      else if (app.standing) items.push(h("p", { class: "note" }, app.standing.players + " players have joined."));
+      else if (app.standing) {
+        const players = app.standing.players;
+        items.push(h("p", { class: "note" }, players === 1 ? "1 player has joined." : players + " players have joined."));
+      }
       items.push(h("p", { class: "note" }, "Look at the host's screen: questions appear here and there at the same time."));
       return items;
     },

@@ -88,6 +88,85 @@ fn free_port() -> u16 {
 /// A `node game.mjs` process, killed when dropped.
 struct BrowserPlayers {
     child: Child,
+    lines: std::sync::mpsc::Receiver<Value>,
+    seen: Vec<Value>,
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl BrowserPlayers {
+    /// Starts the browser players described by `config` (see `tests/browser/game.mjs`).
+    fn start(config: &Value) -> BrowserPlayers {
+        let mut child = Command::new("node")
+            .arg("game.mjs")
+            .arg(config.to_string())
+            .current_dir(browser_dir())
+            .env("QUIZCAST_CHROMIUM", chromium_path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start node tests/browser/game.mjs");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(parse_line("browser players", &line)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        BrowserPlayers {
+            child,
+            lines,
+            seen: Vec::new(),
+            stderr: Some(stderr),
+        }
+    }
+
+    /// Returns the next stdout line with `"event": event`. game.mjs bounds every step with
+    /// its own timeout, so stdout closes on its own when a step fails.
+    fn wait_for(&mut self, event: &str) -> Value {
+        while let Ok(line) = self.lines.recv() {
+            self.seen.push(line.clone());
+            if line["event"] == event {
+                return line;
+            }
+        }
+        let stderr = self.stderr_text();
+        panic!(
+            "no {event:?} line; stdout: {:?}\nstderr:\n{stderr}",
+            self.seen
+        );
+    }
+
+    fn stderr_text(&mut self) -> String {
+        self.stderr
+            .take()
+            .map(|reader| reader.join().expect("stderr reader thread"))
+            .unwrap_or_default()
+    }
+
+    /// Waits for the players to finish and returns every stdout line. Panics, with their
+    /// stderr, when they fail.
+    fn finish(mut self) -> Vec<Value> {
+        while let Ok(line) = self.lines.recv() {
+            self.seen.push(line);
+        }
+        let status = self.child.wait().expect("wait for node");
+        let stderr = self.stderr_text();
+        assert!(
+            status.success(),
+            "browser players failed ({status}); stdout: {:?}\nstderr:\n{stderr}",
+            self.seen
+        );
+        std::mem::take(&mut self.seen)
+    }
 }
 
 impl Drop for BrowserPlayers {
@@ -99,42 +178,10 @@ impl Drop for BrowserPlayers {
     }
 }
 
-/// Runs the browser players described by `config` (see `tests/browser/game.mjs`) to the end
-/// of the game and returns their stdout lines as JSON. Panics, with their stderr, when they
-/// fail.
+/// Runs the browser players described by `config` to the end of the game and returns their
+/// stdout lines.
 fn run_browsers(config: &Value) -> Vec<Value> {
-    let child = Command::new("node")
-        .arg("game.mjs")
-        .arg(config.to_string())
-        .current_dir(browser_dir())
-        .env("QUIZCAST_CHROMIUM", chromium_path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start node tests/browser/game.mjs");
-    let mut players = BrowserPlayers { child };
-    let stdout = players.child.stdout.take().expect("stdout is piped");
-    let mut stderr = players.child.stderr.take().expect("stderr is piped");
-    let stderr = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-
-    // game.mjs bounds every step with its own timeout, so stdout closes on its own.
-    let lines: Vec<Value> = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .map(|line| parse_line("browser players", &line))
-        .collect();
-    let status = players.child.wait().expect("wait for node");
-    let stderr = stderr.join().expect("stderr reader thread");
-    assert!(
-        status.success(),
-        "browser players failed ({status}); stdout: {lines:?}\nstderr:\n{stderr}"
-    );
-    lines
+    BrowserPlayers::start(config).finish()
 }
 
 /// Starts a headless host on the test bank with `extra` arguments; returns it with its join
@@ -374,4 +421,45 @@ fn browser_reconnects_when_page_returns() {
     );
     assert_finals_match(&lines, &results, &["Wake", "Late"]);
     assert_eq!(results["Wake"]["correct"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_stops_when_host_ends() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let host = common::start_host(common::bank(2), 2000, Default::default()).await;
+    assert!(
+        host.join_url.starts_with("http://127.0.0.1:"),
+        "{}",
+        host.join_url
+    );
+    let config = json!({
+        "url": host.join_url,
+        "players": [{"name": "Eve", "answers": [], "expect_close": true}],
+    });
+    let browsers = tokio::task::spawn_blocking(move || {
+        let mut browsers = BrowserPlayers::start(&config);
+        browsers.wait_for("ready");
+        browsers
+    })
+    .await
+    .unwrap();
+
+    // The host quits as its terminal UI does.
+    host.end_sessions(Duration::from_secs(10)).await;
+    let lines = tokio::task::spawn_blocking(move || browsers.finish())
+        .await
+        .unwrap();
+    host.stop().await;
+
+    let closed = lines_named(&lines, "closed");
+    assert_eq!(closed.len(), 1, "lines: {lines:?}");
+    assert_eq!(closed[0]["title"], "The host ended the game");
+    let text = closed[0]["text"].as_str().unwrap();
+    assert!(text.contains("the host ended the game"), "{text}");
+    assert_eq!(closed[0]["reconnects"], 0, "the page tried to reconnect");
 }

@@ -11,13 +11,17 @@
 //   "wake_in_lobby": true  in the lobby, cut the connection and keep the proxy dropping new
 //                      ones until a retry is 1.5 s away, then let them through and send the
 //                      page a visibilitychange event, as when a phone is unlocked;
-//   "join_after": NAME join only after player NAME has done its "wake_in_lobby" step.
+//   "join_after": NAME join only after player NAME has done its "wake_in_lobby" step;
+//   "expect_close": true  join, print {"event":"ready"} once subscribed, then wait for the
+//                      host to close the connection for good and report the message the
+//                      page shows instead of playing.
 // PROXY, when given, is {"listen": PORT, "target": PORT}: a TCP relay on 127.0.0.1 that the
 // host's --public-url points at, so the test can drop the browser's WebSocket.
 //
 // Output lines: {"event":"final","name","rank","score"}, {"event":"busy","name","retries"},
 // {"event":"reloaded","name","before","after"}, {"event":"cut","name","before","after"} and
-// {"event":"woke","name","pending_ms","took_ms"}.
+// {"event":"woke","name","pending_ms","took_ms"} and {"event":"closed","name","title","text",
+// "reconnects"}.
 
 import {
   launch,
@@ -27,6 +31,7 @@ import {
   waitForResult,
   finalStanding,
   startProxy,
+  STEP_TIMEOUT_MS,
 } from "./lib.mjs";
 
 const config = JSON.parse(process.argv[2]);
@@ -116,6 +121,19 @@ async function playOn(context, player, proxy) {
   if (player.busy) {
     const retries = Number(await page.evaluate(() => document.body.dataset.joinRetries || 0));
     emit({ event: "busy", name: player.name, retries });
+  }
+  if (player.expect_close) {
+    // The standing arrives once the page has subscribed, so the host can reach it.
+    await page.waitForSelector('#me[data-score="0"]', { timeout: STEP_TIMEOUT_MS });
+    emit({ event: "ready", name: player.name });
+    await page.waitForSelector('body[data-screen="message"]', { timeout: STEP_TIMEOUT_MS });
+    const shown = await page.evaluate(() => ({
+      title: document.getElementById("message-title").textContent,
+      text: document.getElementById("message-text").textContent,
+      reconnects: Number(document.body.dataset.reconnects || 0),
+    }));
+    emit({ event: "closed", name: player.name, ...shown });
+    return;
   }
   if (player.wake_in_lobby) {
     const { pendingMs, tookMs } = await wakeInLobby(page, proxy);
