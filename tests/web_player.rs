@@ -423,14 +423,21 @@ fn browser_reconnects_when_page_returns() {
     assert_eq!(results["Wake"]["correct"], 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browser_stops_when_host_ends() {
+#[test]
+fn browser_stops_when_host_ends() {
     if !browser_available() {
         return;
     }
     let _one = ONE_BROWSER
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(host_ends_with_browser());
+}
+
+/// Runs a host in this process with one browser player, and quits the host once the page is
+/// subscribed.
+async fn host_ends_with_browser() {
     let host = common::start_host(common::bank(2), 2000, Default::default()).await;
     assert!(
         host.join_url.starts_with("http://127.0.0.1:"),

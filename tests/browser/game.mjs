@@ -41,17 +41,40 @@ function emit(line) {
 }
 
 /**
- * Sends requests to the game info endpoint until the host answers 429, so that the next join
- * finds the join rate used up. That endpoint shares the join endpoint's limiter.
+ * Sends requests to the game info endpoint, which shares the join endpoint's limiter, until
+ * the host answers 429, so that a join sent now finds the join rate used up.
  */
 async function exhaustJoinRate() {
-  const { origin, pathname } = new URL(config.url);
-  const code = pathname.split("/").pop();
-  for (let i = 0; i < 100; i++) {
-    const response = await fetch(`${origin}/api/games/${code}`);
+  for (let i = 0; i < 1000; i++) {
+    const response = await fetch(gameInfoUrl());
     if (response.status === 429) return;
   }
   throw new Error("the host never answered 429; start it with a low --join-rate");
+}
+
+/**
+ * Keeps the join rate used up until `page` has retried its join once, so that a slow click
+ * cannot slip the page's join into a free slot. Each freed slot goes to the next request here
+ * within about a millisecond.
+ */
+async function keepJoinRateUsed(page) {
+  let retried = false;
+  const watch = page
+    .waitForFunction(() => Number(document.body.dataset.joinRetries || 0) >= 1, null, {
+      timeout: STEP_TIMEOUT_MS,
+      polling: 20,
+    })
+    .then(() => (retried = true));
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  while (!retried && Date.now() < deadline) {
+    await fetch(gameInfoUrl());
+  }
+  await watch;
+}
+
+function gameInfoUrl() {
+  const { origin, pathname } = new URL(config.url);
+  return `${origin}/api/games/${pathname.split("/").pop()}`;
 }
 
 async function scoreShown(page) {
@@ -115,10 +138,14 @@ async function wakeInLobby(page, proxy) {
 
 async function playOn(context, player, proxy) {
   if (player.join_after) await wokenSignal(player.join_after).promise;
-  const page = await joinAs(context, config.url, player.name, async () => {
-    if (player.busy) await exhaustJoinRate();
+  let busy = null;
+  const page = await joinAs(context, config.url, player.name, async (page) => {
+    if (!player.busy) return;
+    await exhaustJoinRate();
+    busy = keepJoinRateUsed(page);
   });
-  if (player.busy) {
+  if (busy) {
+    await busy;
     const retries = Number(await page.evaluate(() => document.body.dataset.joinRetries || 0));
     emit({ event: "busy", name: player.name, retries });
   }

@@ -48,8 +48,8 @@ export function checkLoopback(url) {
 }
 
 /**
- * Opens the join URL in a new page of `context` and joins as `name`, calling `beforeJoin`
- * just before it clicks Join. Waits for the lobby or a question.
+ * Opens the join URL in a new page of `context` and joins as `name`, calling
+ * `beforeJoin(page)` just before it clicks Join. Waits for the lobby or a question.
  */
 export async function joinAs(context, url, name, beforeJoin = async () => {}) {
   checkLoopback(url);
@@ -57,7 +57,7 @@ export async function joinAs(context, url, name, beforeJoin = async () => {}) {
   page.on("pageerror", (error) => console.error(`[${name}] page error: ${error.message}`));
   await page.goto(url);
   await page.fill("#name", name);
-  await beforeJoin();
+  await beforeJoin(page);
   await page.click("#join");
   await page.waitForSelector('body[data-screen="lobby"], body[data-screen="question"]', {
     timeout: STEP_TIMEOUT_MS,
