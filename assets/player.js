@@ -141,7 +141,7 @@
     const view = VIEWS[app.screen] || VIEWS.loading;
     main.replaceChildren(...[].concat(view()));
     renderMe();
-    const focus = main.querySelector("[autofocus]");
+    const focus = main.querySelector("[data-focus]");
     if (focus) focus.focus();
     updateTicker();
   }
@@ -172,7 +172,7 @@
         autocapitalize: "words",
         spellcheck: "false",
         required: true,
-        autofocus: true,
+        "data-focus": true,
         "aria-invalid": app.formError ? "true" : null,
         "aria-describedby": "name-error",
         value: app.lastName || "",
