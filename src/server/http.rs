@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 use super::AppState;
 use super::metrics::Metrics;
 use super::registry::Session;
-use super::web::{self, html_escape};
+use super::web;
 use crate::game::JoinError;
 use crate::host::actor::GameCommand;
 
@@ -271,6 +271,15 @@ pub async fn join_page(
         url = html_escape(&url),
     );
     Html(page).into_response()
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub(super) fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 #[cfg(test)]

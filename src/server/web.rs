@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use super::http::html_escape;
 
 const PAGE: &str = include_str!("../../assets/player.html");
 const SCRIPT: &str = include_str!("../../assets/player.js");
@@ -167,15 +168,6 @@ pub async fn asset_file(
     }
     security_headers(headers);
     response
-}
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 #[cfg(test)]
