@@ -154,8 +154,8 @@
     }
     me.hidden = false;
     me.dataset.score = app.standing ? app.standing.score : "";
-    const parts = [h("b", {}, app.session.name)];
-    if (app.standing) parts.push(" \u00B7 " + thousands(app.standing.score) + " pts");
+    const parts = [h("b", { class: "name" }, app.session.name)];
+    if (app.standing) parts.push(h("span", { class: "points" }, "\u00A0\u00B7 " + thousands(app.standing.score) + " pts"));
     me.replaceChildren(...parts);
   }
 
