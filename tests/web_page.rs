@@ -133,6 +133,12 @@ async fn assets_cache_by_version() {
         assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED, "{name}");
     }
 
+    // player.js imports the screens by a URL without a version.
+    let (status, headers, body) = get(&format!("{base}/assets/player-views.js"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("export function createViews"), "{body}");
+    assert_eq!(header_text(&headers, "cache-control"), "no-cache");
+
     let (status, _, _) = get(&format!("{base}/assets/../Cargo.toml"), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = get(&format!("{base}/assets/other.js"), None).await;

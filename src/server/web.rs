@@ -1,5 +1,5 @@
-//! The web player: an HTML page, a script and a style sheet compiled into the binary from
-//! `assets/`, served at the join URL to browsers.
+//! The web player: an HTML page, two JavaScript modules and a style sheet compiled into the
+//! binary from `assets/`, served at the join URL to browsers.
 //!
 //! The page speaks the same HTTP join endpoint and WebSocket protocol as `quizcast play`, so
 //! the server has nothing specific to browsers besides these files. Nothing is loaded from
@@ -16,6 +16,8 @@ use super::http::html_escape;
 
 const PAGE: &str = include_str!("../../assets/player.html");
 const SCRIPT: &str = include_str!("../../assets/player.js");
+/// Imported by `player.js` without a version, so browsers revalidate it on every load.
+const VIEWS_SCRIPT: &str = include_str!("../../assets/player-views.js");
 const STYLE: &str = include_str!("../../assets/player.css");
 
 /// One embedded file and the version that goes in its URL.
@@ -27,9 +29,14 @@ struct Asset {
     version: String,
 }
 
-static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
+static ASSETS: LazyLock<[Asset; 3]> = LazyLock::new(|| {
     [
         asset("player.js", "text/javascript; charset=utf-8", SCRIPT),
+        asset(
+            "player-views.js",
+            "text/javascript; charset=utf-8",
+            VIEWS_SCRIPT,
+        ),
         asset("player.css", "text/css; charset=utf-8", STYLE),
     ]
 });
@@ -196,9 +203,11 @@ mod tests {
 
     #[test]
     fn assets_have_distinct_versions() {
-        assert_eq!(ASSETS.len(), 2);
-        assert_ne!(ASSETS[0].version, ASSETS[1].version);
-        assert_eq!(ASSETS[0].version.len(), 16);
+        let mut versions: Vec<&str> = ASSETS.iter().map(|a| a.version.as_str()).collect();
+        versions.sort_unstable();
+        versions.dedup();
+        assert_eq!(versions.len(), ASSETS.len());
+        assert!(versions.iter().all(|version| version.len() == 16));
     }
 
     #[test]
@@ -206,8 +215,8 @@ mod tests {
         for placeholder in ["{{game}}", "{{title}}", "{{code}}", "{{join_url}}"] {
             assert!(PAGE.contains(placeholder), "{placeholder}");
         }
-        for asset in ASSETS.iter() {
-            assert!(PAGE.contains(&format!("{{{{{}}}}}", asset.name)));
+        for linked in ["{{player.js}}", "{{player.css}}"] {
+            assert!(PAGE.contains(linked), "{linked}");
         }
     }
 
