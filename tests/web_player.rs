@@ -470,3 +470,43 @@ async fn host_ends_with_browser() {
     assert!(text.contains("the host ended the game"), "{text}");
     assert_eq!(closed[0]["reconnects"], 0, "the page tried to reconnect");
 }
+
+#[test]
+fn browser_rejoins_when_host_forgets_it() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let bind = format!("127.0.0.1:{}", free_port());
+    let args = [
+        "--bind",
+        bind.as_str(),
+        "--code",
+        "AMNE",
+        "--auto-start",
+        "2",
+    ];
+    let (mut first, url) = start_host(dir.path(), &args);
+
+    let config = json!({
+        "url": url,
+        "players": [{"name": "Ida", "answers": [], "expect_close": true}],
+    });
+    let mut browsers = BrowserPlayers::start(&config);
+    browsers.wait_for("ready");
+
+    // A host started again without its database has never seen the page's token.
+    first.kill();
+    let (_second, second_url) = start_host(dir.path(), &args);
+    assert_eq!(second_url, url);
+    let closed = browsers.wait_for("closed");
+    browsers.finish();
+
+    assert_eq!(closed["screen"], "nickname", "{closed}");
+    let text = closed["text"].as_str().unwrap();
+    assert!(text.contains("join again"), "{text}");
+    assert!(closed["reconnects"].as_u64() >= Some(1), "{closed}");
+}

@@ -13,15 +13,15 @@
 //                      page a visibilitychange event, as when a phone is unlocked;
 //   "join_after": NAME join only after player NAME has done its "wake_in_lobby" step;
 //   "expect_close": true  join, print {"event":"ready"} once subscribed, then wait for the
-//                      host to close the connection for good and report the message the
-//                      page shows instead of playing.
+//                      page to stop playing (a message, or the nickname form again) and
+//                      report what it shows.
 // PROXY, when given, is {"listen": PORT, "target": PORT}: a TCP relay on 127.0.0.1 that the
 // host's --public-url points at, so the test can drop the browser's WebSocket.
 //
 // Output lines: {"event":"final","name","rank","score"}, {"event":"busy","name","retries"},
 // {"event":"reloaded","name","before","after"}, {"event":"cut","name","before","after"} and
-// {"event":"woke","name","pending_ms","took_ms"} and {"event":"closed","name","title","text",
-// "reconnects"}.
+// {"event":"woke","name","pending_ms","took_ms"} and {"event":"closed","name","screen","title",
+// "text","reconnects"}.
 
 import {
   launch,
@@ -153,12 +153,18 @@ async function playOn(context, player, proxy) {
     // The standing arrives once the page has subscribed, so the host can reach it.
     await page.waitForSelector('#me[data-score="0"]', { timeout: STEP_TIMEOUT_MS });
     emit({ event: "ready", name: player.name });
-    await page.waitForSelector('body[data-screen="message"]', { timeout: STEP_TIMEOUT_MS });
-    const shown = await page.evaluate(() => ({
-      title: document.getElementById("message-title").textContent,
-      text: document.getElementById("message-text").textContent,
-      reconnects: Number(document.body.dataset.reconnects || 0),
-    }));
+    await page.waitForSelector('body[data-screen="message"], body[data-screen="nickname"]', {
+      timeout: STEP_TIMEOUT_MS,
+    });
+    const shown = await page.evaluate(() => {
+      const text = document.getElementById("message-text") || document.getElementById("name-error");
+      return {
+        screen: document.body.dataset.screen,
+        title: document.querySelector("h1").textContent,
+        text: text.textContent,
+        reconnects: Number(document.body.dataset.reconnects || 0),
+      };
+    });
     emit({ event: "closed", name: player.name, ...shown });
     return;
   }
