@@ -40,8 +40,8 @@ function seconds(ms) {
 
 /**
  * Returns the screen builders, by screen name, over the player state `app`. Each returns the
- * elements of its screen. `actions` has the handlers the screens call: `onJoinSubmit(event)`
- * and `answer(option)`.
+ * elements of its screen. `actions` has the handlers the screens call: `onJoinSubmit(event)`,
+ * `answer(option)` and `newGame()`.
  */
 export function createViews(app, actions) {
   return {
@@ -186,6 +186,11 @@ export function createViews(app, actions) {
           stat(f.players, "players"),
         ),
         h("p", { class: "note center" }, "Thanks for playing. The host's screen shows the podium."),
+        h(
+          "div",
+          { class: "actions" },
+          h("button", { type: "button", class: "secondary", id: "new-game", onclick: actions.newGame }, "Join another game"),
+        ),
       ];
     },
 

@@ -99,7 +99,7 @@ function jitter(step) {
 
 // ---- screens ----
 
-const VIEWS = createViews(app, { onJoinSubmit, answer });
+const VIEWS = createViews(app, { onJoinSubmit, answer, newGame });
 
 function show(screen) {
   if (screen) app.screen = screen;
@@ -433,7 +433,7 @@ function onAck(ack) {
   // An answer chosen while the connection was down goes out now if its question is open.
   const q = app.question;
   if (q && q.status === "sending" && q.deadline > performance.now()) publishAnswer(q);
-  if (app.screen === "reconnecting" || app.screen === "loading") {
+  if (["reconnecting", "loading", "message"].includes(app.screen)) {
     let screen = "lobby";
     if (app.question && !app.question.done) screen = "question";
     else if (app.result) screen = "result";
@@ -676,6 +676,23 @@ window.addEventListener("pageshow", (event) => {
 window.addEventListener("online", onForeground);
 
 // ---- start ----
+
+// Forgets this game's session, for a new game that reuses the code (`--code`) or another
+// player on the same phone.
+function newGame() {
+  forgetSession();
+  closeSocket();
+  Object.assign(app, {
+    standing: null,
+    question: null,
+    result: null,
+    finalStanding: null,
+    gameOver: false,
+    stopped: false,
+    formError: null,
+  });
+  show("nickname");
+}
 
 function start() {
   if (document.body.dataset.game === "missing") {

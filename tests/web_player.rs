@@ -14,6 +14,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use common::process::{Quizcast, parse_line};
+use quizcast::host::actor::Automation;
 use serde_json::{Value, json};
 
 /// Maximum wait for a host to print its `listening` line.
@@ -509,4 +510,46 @@ fn browser_rejoins_when_host_forgets_it() {
     let text = closed["text"].as_str().unwrap();
     assert!(text.contains("join again"), "{text}");
     assert!(closed["reconnects"].as_u64() >= Some(1), "{closed}");
+}
+
+#[test]
+fn final_screen_survives_reload() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(reload_after_game_over());
+}
+
+/// Plays a one-question game in a host in this process, which keeps serving the page after
+/// the game, unlike a headless host process.
+async fn reload_after_game_over() {
+    let automation = Automation {
+        auto_start: Some(1),
+        auto_advance: Some(Duration::from_millis(200)),
+    };
+    let host = common::start_host(common::bank(1), 2000, automation).await;
+    let config = json!({
+        "url": host.join_url,
+        "players": [{"name": "Fay", "answers": [2], "reload_final": true}],
+    });
+    let lines = tokio::task::spawn_blocking(move || run_browsers(&config))
+        .await
+        .unwrap();
+    host.stop().await;
+
+    let finals = lines_named(&lines, "final");
+    assert_eq!(finals.len(), 1, "lines: {lines:?}");
+    assert_eq!(finals[0]["rank"], 1);
+    let reloaded = lines_named(&lines, "final_reloaded");
+    assert_eq!(reloaded.len(), 1, "lines: {lines:?}");
+    assert_eq!(reloaded[0]["rank"], finals[0]["rank"]);
+    assert_eq!(reloaded[0]["score"], finals[0]["score"]);
+    // "Join another game" forgets the stored session and shows the nickname form.
+    let form = lines_named(&lines, "new_game_form");
+    assert_eq!(form.len(), 1, "lines: {lines:?}");
+    assert_eq!(form[0]["stored_sessions"], 0);
 }

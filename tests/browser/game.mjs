@@ -12,6 +12,8 @@
 //                      ones until a retry is 1.5 s away, then let them through and send the
 //                      page a visibilitychange event, as when a phone is unlocked;
 //   "join_after": NAME join only after player NAME has done its "wake_in_lobby" step;
+//   "reload_final": true  after the final screen, reload the page, then click "Join another
+//                      game";
 //   "expect_close": true  join, print {"event":"ready"} once subscribed, then wait for the
 //                      page to stop playing (a message, or the nickname form again) and
 //                      report what it shows.
@@ -20,8 +22,9 @@
 //
 // Output lines: {"event":"final","name","rank","score"}, {"event":"busy","name","retries"},
 // {"event":"reloaded","name","before","after"}, {"event":"cut","name","before","after"} and
-// {"event":"woke","name","pending_ms","took_ms"} and {"event":"closed","name","screen","title",
-// "text","reconnects"}.
+// {"event":"woke","name","pending_ms","took_ms"}, {"event":"closed","name","screen","title",
+// "text","reconnects"}, {"event":"final_reloaded","name","rank","score"} and
+// {"event":"new_game_form","name","stored_sessions"}.
 
 import {
   launch,
@@ -198,6 +201,16 @@ async function playOn(context, player, proxy) {
   }
   const standing = await finalStanding(page);
   emit({ event: "final", name: player.name, ...standing });
+
+  if (player.reload_final) {
+    await page.reload();
+    const kept = await finalStanding(page);
+    emit({ event: "final_reloaded", name: player.name, ...kept });
+    await page.click("#new-game");
+    await page.waitForSelector('body[data-screen="nickname"]', { timeout: STEP_TIMEOUT_MS });
+    const stored = await page.evaluate(() => Object.keys(localStorage).length);
+    emit({ event: "new_game_form", name: player.name, stored_sessions: stored });
+  }
 }
 
 /** Waits until the page is back on a game screen showing a score, and returns that score. */
