@@ -51,6 +51,7 @@ async fn browser_gets_web_player() {
     );
     assert_eq!(header_text(&headers, "x-content-type-options"), "nosniff");
     assert_eq!(header_text(&headers, "cache-control"), "no-cache");
+    assert_eq!(header_text(&headers, "vary"), "Accept");
     let policy = header_text(&headers, "content-security-policy");
     assert!(policy.contains("script-src 'self';"), "{policy}");
     assert!(policy.contains("default-src 'none'"), "{policy}");
@@ -69,8 +70,9 @@ async fn browser_gets_web_player() {
 async fn curl_keeps_plain_page() {
     let host = start_host(bank(1), 2000, Automation::default()).await;
     for accept in [None, Some("*/*")] {
-        let (status, _, page) = get(&host.join_url, accept).await;
+        let (status, headers, page) = get(&host.join_url, accept).await;
         assert_eq!(status, StatusCode::OK, "Accept {accept:?}");
+        assert_eq!(header_text(&headers, "vary"), "Accept");
         let command = format!("quizcast play {}", host.join_url);
         assert!(page.contains(&command), "Accept {accept:?}: {page}");
         assert!(!page.contains("player.js"), "Accept {accept:?}: {page}");

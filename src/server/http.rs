@@ -270,7 +270,8 @@ pub async fn join_page(
         code = html_escape(&game.code),
         url = html_escape(&url),
     );
-    Html(page).into_response()
+    // Browsers get another page from the same URL, so caches must key on `Accept`.
+    ([(header::VARY, "Accept")], Html(page)).into_response()
 }
 
 /// Escapes text for HTML element content and quoted attribute values.

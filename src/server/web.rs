@@ -106,6 +106,7 @@ fn page_response(state: &AppState, page: String) -> Response {
     );
     // The page names the game and its files' versions, so the browser revalidates it on every load.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
     if let Ok(policy) = HeaderValue::from_str(&content_security_policy(state)) {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
