@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 use super::AppState;
 use super::metrics::Metrics;
 use super::registry::Session;
+use super::web;
 use crate::game::JoinError;
 use crate::host::actor::GameCommand;
 
@@ -243,11 +244,23 @@ fn new_token() -> String {
     format!("{bits:032x}")
 }
 
-/// `GET /join/{code}`: what a browser shows at the join URL.
-pub async fn join_page(State(state): State<Arc<AppState>>, Path(code): Path<String>) -> Response {
+/// `GET /join/{code}`: the web player for browsers, and a plain page with the `quizcast play`
+/// command line for every other client.
+pub async fn join_page(
+    State(state): State<Arc<AppState>>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let browser = web::wants_web_player(&headers);
     let Some(game) = state.registry.game(&code) else {
+        if browser {
+            return web::missing_game_page(&state, &code);
+        }
         return unknown_game(&code);
     };
+    if browser {
+        return web::player_page(&state, &game.code, &game.title);
+    }
     let url = state.join_url(&game.code);
     let page = format!(
         "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>\
@@ -258,10 +271,12 @@ pub async fn join_page(State(state): State<Arc<AppState>>, Path(code): Path<Stri
         code = html_escape(&game.code),
         url = html_escape(&url),
     );
-    Html(page).into_response()
+    // Browsers get another page from the same URL, so caches must key on `Accept`.
+    ([(header::VARY, "Accept")], Html(page)).into_response()
 }
 
-fn html_escape(text: &str) -> String {
+/// Escapes text for HTML element content and quoted attribute values.
+pub(super) fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

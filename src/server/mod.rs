@@ -9,6 +9,7 @@ pub mod http;
 pub mod hub;
 pub mod metrics;
 pub mod registry;
+pub mod web;
 pub mod ws;
 
 use std::future::Future;
@@ -107,6 +108,7 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/join/{code}", get(http::join_page))
+        .route("/assets/{name}", get(web::asset_file))
         .route("/api/games/{code}", get(http::game_info))
         .route("/api/games/{code}/players", post(http::join_game))
         .route("/api/metrics", get(metrics::metrics))

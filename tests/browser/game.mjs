@@ -1,0 +1,241 @@
+// Plays browser players through a whole game and prints one JSON line per finding on stdout.
+//
+//   node game.mjs '{"url": JOIN_URL, "players": [PLAYER, ...], "proxy": PROXY}'
+//
+// PLAYER is {"name": "Wen", "answers": [2, 1, ...]} with 1-based options per question (a
+// missing entry answers 1). Optional fields:
+//   "busy": true       use up the host's join rate just before joining, so the page must show
+//                      "Host busy" and retry;
+//   "reload_after": i  reload the page once the result of question i is shown;
+//   "cut_after": i     cut every connection through the proxy then;
+//   "wake_in_lobby": true  in the lobby, cut the connection and keep the proxy dropping new
+//                      ones until a retry is 1.5 s away, then let them through and send the
+//                      page a visibilitychange event, as when a phone is unlocked;
+//   "join_after": NAME join only after player NAME has done its "wake_in_lobby" step;
+//   "reload_final": true  after the final screen, reload the page, then click "Join another
+//                      game";
+//   "expect_close": true  join, print {"event":"ready"} once subscribed, then wait for the
+//                      page to stop playing (a message, or the nickname form again) and
+//                      report what it shows.
+// PROXY, when given, is {"listen": PORT, "target": PORT}: a TCP relay on 127.0.0.1 that the
+// host's --public-url points at, so the test can drop the browser's WebSocket.
+//
+// Output lines: {"event":"final","name","rank","score"}, {"event":"busy","name","retries"},
+// {"event":"reloaded","name","before","after"}, {"event":"cut","name","before","after"} and
+// {"event":"woke","name","pending_ms","took_ms"}, {"event":"closed","name","screen","title",
+// "text","reconnects"}, {"event":"final_reloaded","name","rank","score"} and
+// {"event":"new_game_form","name","stored_sessions"}.
+
+import {
+  launch,
+  joinAs,
+  nextQuestion,
+  answer,
+  waitForResult,
+  finalStanding,
+  startProxy,
+  STEP_TIMEOUT_MS,
+} from "./lib.mjs";
+
+const config = JSON.parse(process.argv[2]);
+
+function emit(line) {
+  process.stdout.write(JSON.stringify(line) + "\n");
+}
+
+/**
+ * Sends requests to the game info endpoint, which shares the join endpoint's limiter, until
+ * the host answers 429, so that a join sent now finds the join rate used up.
+ */
+async function exhaustJoinRate() {
+  for (let i = 0; i < 1000; i++) {
+    const response = await fetch(gameInfoUrl());
+    if (response.status === 429) return;
+  }
+  throw new Error("the host never answered 429; start it with a low --join-rate");
+}
+
+/**
+ * Keeps the join rate used up until `page` has retried its join once, so that a slow click
+ * cannot slip the page's join into a free slot. Each freed slot goes to the next request here
+ * within about a millisecond.
+ */
+async function keepJoinRateUsed(page) {
+  let retried = false;
+  const watch = page
+    .waitForFunction(() => Number(document.body.dataset.joinRetries || 0) >= 1, null, {
+      timeout: STEP_TIMEOUT_MS,
+      polling: 20,
+    })
+    .then(() => (retried = true));
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  while (!retried && Date.now() < deadline) {
+    await fetch(gameInfoUrl());
+  }
+  await watch;
+}
+
+function gameInfoUrl() {
+  const { origin, pathname } = new URL(config.url);
+  return `${origin}/api/games/${pathname.split("/").pop()}`;
+}
+
+async function scoreShown(page) {
+  return Number(await page.getAttribute("#me", "data-score"));
+}
+
+async function play(browser, player, proxy) {
+  const context = await browser.newPlayer();
+  try {
+    await playOn(context, player, proxy);
+  } catch (error) {
+    // Say what the page showed, so a failed test explains itself.
+    for (const page of context.pages()) {
+      const shown = await page.evaluate(
+        () => `screen=${document.body.dataset.screen}: ${document.body.innerText}`,
+      ).catch((e) => `(page unreadable: ${e.message})`);
+      console.error(`[${player.name}] ${shown.replace(/\s+/g, " ")}`);
+    }
+    throw error;
+  }
+}
+
+// Resolves once the player named by the key has finished its "wake_in_lobby" step.
+const woken = new Map();
+function wokenSignal(name) {
+  if (!woken.has(name)) {
+    let resolve;
+    const promise = new Promise((done) => (resolve = done));
+    woken.set(name, { promise, resolve });
+  }
+  return woken.get(name);
+}
+
+/**
+ * Cuts the page's connection and keeps the relay dropping new ones until the page's next
+ * retry is at least `MIN_PENDING_MS` away. Then the relay lets connections through again and
+ * the page gets a `visibilitychange` event, as when a phone is unlocked. Returns the retry wait
+ * that was pending and the time the page took to be back in the lobby.
+ */
+const MIN_PENDING_MS = 1500;
+async function wakeInLobby(page, proxy) {
+  proxy.dropNew = true;
+  proxy.cut();
+  const handle = await page.waitForFunction(
+    (min) => {
+      const status = document.getElementById("retry-status");
+      const match = status && /Retrying in ([0-9.]+) s/.exec(status.textContent);
+      const pending = match ? Number(match[1]) * 1000 : 0;
+      return pending >= min ? pending : false;
+    },
+    MIN_PENDING_MS,
+    { timeout: 60000, polling: 50 },
+  );
+  const pendingMs = await handle.jsonValue();
+  proxy.dropNew = false;
+  const started = Date.now();
+  await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+  await page.waitForSelector('body[data-screen="lobby"]', { timeout: 20000 });
+  return { pendingMs, tookMs: Date.now() - started };
+}
+
+async function playOn(context, player, proxy) {
+  if (player.join_after) await wokenSignal(player.join_after).promise;
+  let busy = null;
+  const page = await joinAs(context, config.url, player.name, async (page) => {
+    if (!player.busy) return;
+    await exhaustJoinRate();
+    busy = keepJoinRateUsed(page);
+  });
+  if (busy) {
+    await busy;
+    const retries = Number(await page.evaluate(() => document.body.dataset.joinRetries || 0));
+    emit({ event: "busy", name: player.name, retries });
+  }
+  if (player.expect_close) {
+    // The standing arrives once the page has subscribed, so the host can reach it.
+    await page.waitForSelector('#me[data-score="0"]', { timeout: STEP_TIMEOUT_MS });
+    emit({ event: "ready", name: player.name });
+    await page.waitForSelector('body[data-screen="message"], body[data-screen="nickname"]', {
+      timeout: STEP_TIMEOUT_MS,
+    });
+    const shown = await page.evaluate(() => {
+      const text = document.getElementById("message-text") || document.getElementById("name-error");
+      return {
+        screen: document.body.dataset.screen,
+        title: document.querySelector("h1").textContent,
+        text: text.textContent,
+        reconnects: Number(document.body.dataset.reconnects || 0),
+      };
+    });
+    emit({ event: "closed", name: player.name, ...shown });
+    return;
+  }
+  if (player.wake_in_lobby) {
+    const { pendingMs, tookMs } = await wakeInLobby(page, proxy);
+    emit({ event: "woke", name: player.name, pending_ms: pendingMs, took_ms: tookMs });
+    wokenSignal(player.name).resolve();
+  }
+  let last = -1;
+  for (;;) {
+    const index = await nextQuestion(page, last);
+    if (index === null) break;
+    await answer(page, index, player.answers[index] ?? 1);
+    last = index;
+
+    if (player.reload_after === index || player.cut_after === index) {
+      const before = await waitForResult(page, index);
+      if (player.reload_after === index) {
+        await page.reload();
+        const after = await waitForScore(page, before);
+        emit({ event: "reloaded", name: player.name, before, after });
+      } else {
+        proxy.cut();
+        await page.waitForFunction(() => Number(document.body.dataset.reconnects) >= 1, null, {
+          timeout: 10000,
+        });
+        const after = await waitForScore(page, before, ["lobby", "question", "result"]);
+        emit({ event: "cut", name: player.name, before, after });
+      }
+    }
+  }
+  const standing = await finalStanding(page);
+  emit({ event: "final", name: player.name, ...standing });
+
+  if (player.reload_final) {
+    await page.reload();
+    const kept = await finalStanding(page);
+    emit({ event: "final_reloaded", name: player.name, ...kept });
+    await page.click("#new-game");
+    await page.waitForSelector('body[data-screen="nickname"]', { timeout: STEP_TIMEOUT_MS });
+    const stored = await page.evaluate(() => Object.keys(localStorage).length);
+    emit({ event: "new_game_form", name: player.name, stored_sessions: stored });
+  }
+}
+
+/** Waits until the page is back on a game screen showing a score, and returns that score. */
+async function waitForScore(page, expected, screens = ["lobby", "question", "result", "final"]) {
+  await page.waitForFunction(
+    ([want, allowed]) => {
+      const me = document.getElementById("me");
+      return allowed.includes(document.body.dataset.screen) && me && me.dataset.score === String(want);
+    },
+    [expected, screens],
+    { timeout: 20000, polling: 50 },
+  ).catch(() => {});
+  return scoreShown(page);
+}
+
+const proxy = config.proxy ? await startProxy(config.proxy) : null;
+const browser = await launch();
+let failed = false;
+try {
+  await Promise.all(config.players.map((player) => play(browser, player, proxy)));
+} catch (error) {
+  failed = true;
+  console.error(`browser players failed: ${error.stack || error}`);
+} finally {
+  await browser.close();
+  if (proxy) proxy.close();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,555 @@
+//! The web player in a real headless Chromium: the host binary, headless terminal players and
+//! browser players driven by `tests/browser/game.mjs` (playwright-core) finish games together
+//! over 127.0.0.1. The tests skip, saying what to install, when Chromium or the npm packages
+//! are missing.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use common::process::{Quizcast, parse_line};
+use quizcast::host::actor::Automation;
+use serde_json::{Value, json};
+
+/// Maximum wait for a host to print its `listening` line.
+const STARTUP: Duration = Duration::from_secs(20);
+/// Maximum wait for a game of [`BANK`] to end once the browsers are done.
+const GAME_END: Duration = Duration::from_secs(60);
+
+/// Three questions of 10 s. Every player answers at once, so each question closes as soon as
+/// the last connected player has answered.
+const BANK: &str = r#"
+title = "Web player test"
+time_limit = 10
+
+[[questions]]
+text = "Two plus two?"
+options = ["3", "4", "5", "22"]
+correct = 2
+
+[[questions]]
+text = "Which shape marks the first option?"
+options = ["Triangle", "Circle"]
+correct = 1
+
+[[questions]]
+text = "Pick the prime"
+options = ["4", "6", "7", "9", "10", "12"]
+correct = 3
+"#;
+
+/// Serializes the tests, so that two Chromiums do not compete for a small CI machine's cores
+/// while the host measures response times.
+static ONE_BROWSER: Mutex<()> = Mutex::new(());
+
+fn chromium_path() -> PathBuf {
+    std::env::var_os("QUIZCAST_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+fn browser_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+}
+
+/// Reports whether Chromium, node and playwright-core are installed, and prints what to
+/// install when they are not.
+fn browser_available() -> bool {
+    let chromium = chromium_path();
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    let playwright = browser_dir().join("node_modules/playwright-core").is_dir();
+    if chromium.exists() && node && playwright {
+        return true;
+    }
+    eprintln!(
+        "skipping the web player tests: they need Chromium at {} (apt-get install -y chromium \
+         chromium-driver), node, and `npm ci` run in tests/browser",
+        chromium.display()
+    );
+    false
+}
+
+/// Returns a port that was free on 127.0.0.1 a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("bind a free loopback port")
+        .port()
+}
+
+/// A `node game.mjs` process, killed when dropped.
+struct BrowserPlayers {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<Value>,
+    seen: Vec<Value>,
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl BrowserPlayers {
+    /// Starts the browser players described by `config` (see `tests/browser/game.mjs`).
+    fn start(config: &Value) -> BrowserPlayers {
+        let mut child = Command::new("node")
+            .arg("game.mjs")
+            .arg(config.to_string())
+            .current_dir(browser_dir())
+            .env("QUIZCAST_CHROMIUM", chromium_path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start node tests/browser/game.mjs");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(parse_line("browser players", &line)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        BrowserPlayers {
+            child,
+            lines,
+            seen: Vec::new(),
+            stderr: Some(stderr),
+        }
+    }
+
+    /// Returns the next stdout line with `"event": event`. game.mjs bounds every step with
+    /// its own timeout, so stdout closes on its own when a step fails.
+    fn wait_for(&mut self, event: &str) -> Value {
+        while let Ok(line) = self.lines.recv() {
+            self.seen.push(line.clone());
+            if line["event"] == event {
+                return line;
+            }
+        }
+        let stderr = self.stderr_text();
+        panic!(
+            "no {event:?} line; stdout: {:?}\nstderr:\n{stderr}",
+            self.seen
+        );
+    }
+
+    fn stderr_text(&mut self) -> String {
+        self.stderr
+            .take()
+            .map(|reader| reader.join().expect("stderr reader thread"))
+            .unwrap_or_default()
+    }
+
+    /// Waits for the players to finish and returns every stdout line. Panics, with their
+    /// stderr, when they fail.
+    fn finish(mut self) -> Vec<Value> {
+        while let Ok(line) = self.lines.recv() {
+            self.seen.push(line);
+        }
+        let status = self.child.wait().expect("wait for node");
+        let stderr = self.stderr_text();
+        assert!(
+            status.success(),
+            "browser players failed ({status}); stdout: {:?}\nstderr:\n{stderr}",
+            self.seen
+        );
+        std::mem::take(&mut self.seen)
+    }
+}
+
+impl Drop for BrowserPlayers {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Runs the browser players described by `config` to the end of the game and returns their
+/// stdout lines.
+fn run_browsers(config: &Value) -> Vec<Value> {
+    BrowserPlayers::start(config).finish()
+}
+
+/// Starts a headless host on the test bank with `extra` arguments; returns it with its join
+/// URL, which must point at 127.0.0.1.
+fn start_host(dir: &Path, extra: &[&str]) -> (Quizcast, String) {
+    let bank = dir.join("bank.toml");
+    std::fs::write(&bank, BANK).expect("write the question bank");
+    let results = dir.join("results.json");
+    let mut args = vec![
+        "host",
+        "--headless",
+        "--no-db",
+        "--auto-advance",
+        "1",
+        "--questions",
+        bank.to_str().unwrap(),
+        "--results",
+        results.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let mut host = Quizcast::spawn("host", &args);
+    let listening = host.wait_for_event("listening", STARTUP);
+    let url = listening["join_url"]
+        .as_str()
+        .expect("join_url")
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "join URL {url}");
+    (host, url)
+}
+
+/// Starts a headless terminal player answering with `answers`.
+fn terminal_player(url: &str, name: &str, answers: &str) -> Quizcast {
+    Quizcast::spawn(
+        &format!("player {name}"),
+        &[
+            "play",
+            url,
+            "--headless",
+            "--name",
+            name,
+            "--answers",
+            answers,
+        ],
+    )
+}
+
+/// Waits for the host to exit and returns its results file by player name.
+fn host_results(host: &mut Quizcast, dir: &Path) -> BTreeMap<String, Value> {
+    let exit = host.finish(GAME_END);
+    assert!(exit.status.success(), "host failed: {}", exit.stderr);
+    let text = std::fs::read_to_string(dir.join("results.json")).expect("results file written");
+    let results: Vec<Value> = serde_json::from_str(&text).expect("results file is JSON");
+    results
+        .into_iter()
+        .map(|standing| (standing["name"].as_str().unwrap().to_string(), standing))
+        .collect()
+}
+
+fn lines_named<'a>(lines: &'a [Value], event: &str) -> Vec<&'a Value> {
+    lines.iter().filter(|line| line["event"] == event).collect()
+}
+
+/// Checks that every browser player's final screen shows its rank and score in the host's
+/// results.
+fn assert_finals_match(lines: &[Value], results: &BTreeMap<String, Value>, names: &[&str]) {
+    let finals = lines_named(lines, "final");
+    assert_eq!(finals.len(), names.len(), "final lines: {lines:?}");
+    for name in names {
+        let shown = finals
+            .iter()
+            .find(|line| line["name"] == *name)
+            .unwrap_or_else(|| panic!("no final line for {name}: {lines:?}"));
+        let standing = &results[*name];
+        assert_eq!(shown["rank"], standing["rank"], "{name}'s rank");
+        assert_eq!(shown["score"], standing["score"], "{name}'s score");
+    }
+}
+
+#[test]
+fn browsers_and_terminals_finish_game() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    // A low join rate, so that Xia's join finds the host busy and retries.
+    let (mut host, url) = start_host(
+        dir.path(),
+        &[
+            "--bind",
+            "127.0.0.1:0",
+            "--auto-start",
+            "4",
+            "--join-rate",
+            "2",
+        ],
+    );
+    let mut ada = terminal_player(&url, "Ada", "2,1,3");
+    let mut bob = terminal_player(&url, "Bob", "1,2,1");
+
+    let config = json!({
+        "url": url,
+        "players": [
+            {"name": "Wen", "answers": [2, 2, 3]},
+            {"name": "Xia", "answers": [1, 1, 1], "busy": true},
+        ],
+    });
+    let lines = run_browsers(&config);
+    let results = host_results(&mut host, dir.path());
+
+    assert_eq!(results.len(), 4, "results: {results:?}");
+    let busy = lines_named(&lines, "busy");
+    assert_eq!(busy.len(), 1, "lines: {lines:?}");
+    assert!(busy[0]["retries"].as_u64() >= Some(1), "Xia never retried");
+    assert_finals_match(&lines, &results, &["Wen", "Xia"]);
+    for (name, player) in [("Ada", &mut ada), ("Bob", &mut bob)] {
+        let exit = player.finish(GAME_END);
+        assert!(exit.status.success(), "{name} failed: {}", exit.stderr);
+        let over = common::process::events_named(name, &exit.lines, "game_over");
+        assert_eq!(over[0]["rank"], results[name]["rank"], "{name}'s rank");
+    }
+    // The browsers' answers count as the host scored them: Wen answered two of three right.
+    assert_eq!(results["Wen"]["correct"], 2);
+    assert_eq!(results["Xia"]["correct"], 1);
+}
+
+#[test]
+fn browser_keeps_score_after_reload_and_drop() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (host_port, proxy_port) = (free_port(), free_port());
+    let bind = format!("127.0.0.1:{host_port}");
+    // Players reach the host through a relay in game.mjs that the test can cut.
+    let public_url = format!("http://127.0.0.1:{proxy_port}");
+    let (mut host, url) = start_host(
+        dir.path(),
+        &[
+            "--bind",
+            &bind,
+            "--public-url",
+            &public_url,
+            "--auto-start",
+            "3",
+        ],
+    );
+    let mut ada = terminal_player(&url, "Ada", "2,1,3");
+
+    let config = json!({
+        "url": url,
+        "proxy": {"listen": proxy_port, "target": host_port},
+        "players": [
+            {"name": "Rae", "answers": [2, 1, 3], "reload_after": 0},
+            {"name": "Cut", "answers": [2, 1, 1], "cut_after": 1},
+        ],
+    });
+    let lines = run_browsers(&config);
+    let results = host_results(&mut host, dir.path());
+
+    let reloaded = lines_named(&lines, "reloaded");
+    assert_eq!(reloaded.len(), 1, "lines: {lines:?}");
+    assert!(
+        reloaded[0]["before"].as_u64() > Some(0),
+        "{:?}",
+        reloaded[0]
+    );
+    assert_eq!(
+        reloaded[0]["after"], reloaded[0]["before"],
+        "score after reload"
+    );
+
+    let cut = lines_named(&lines, "cut");
+    assert_eq!(cut.len(), 1, "lines: {lines:?}");
+    assert!(cut[0]["before"].as_u64() > Some(0), "{:?}", cut[0]);
+    assert_eq!(cut[0]["after"], cut[0]["before"], "score after the drop");
+
+    assert_finals_match(&lines, &results, &["Rae", "Cut"]);
+    assert_eq!(
+        results["Rae"]["correct"], 3,
+        "Rae's answers after the reload count"
+    );
+    let exit = ada.finish(GAME_END);
+    assert!(exit.status.success(), "Ada failed: {}", exit.stderr);
+}
+
+#[test]
+fn browser_reconnects_when_page_returns() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (host_port, proxy_port) = (free_port(), free_port());
+    let bind = format!("127.0.0.1:{host_port}");
+    let public_url = format!("http://127.0.0.1:{proxy_port}");
+    // The game waits for Late, who joins once Wake is back from its simulated phone lock.
+    let (mut host, url) = start_host(
+        dir.path(),
+        &[
+            "--bind",
+            &bind,
+            "--public-url",
+            &public_url,
+            "--auto-start",
+            "2",
+        ],
+    );
+
+    let config = json!({
+        "url": url,
+        "proxy": {"listen": proxy_port, "target": host_port},
+        "players": [
+            {"name": "Wake", "answers": [2, 1, 3], "wake_in_lobby": true},
+            {"name": "Late", "answers": [1, 2, 1], "join_after": "Wake"},
+        ],
+    });
+    let lines = run_browsers(&config);
+    let results = host_results(&mut host, dir.path());
+
+    let woke = lines_named(&lines, "woke");
+    assert_eq!(woke.len(), 1, "lines: {lines:?}");
+    let pending = woke[0]["pending_ms"].as_u64().expect("pending_ms");
+    let took = woke[0]["took_ms"].as_u64().expect("took_ms");
+    // The shown wait is rounded to 0.1 s and refreshed every 100 ms, hence the margin.
+    assert!(
+        took + 500 < pending,
+        "the page waited out its backoff ({took} ms of {pending} ms) instead of reconnecting \
+         when it became visible"
+    );
+    assert_finals_match(&lines, &results, &["Wake", "Late"]);
+    assert_eq!(results["Wake"]["correct"], 3);
+}
+
+#[test]
+fn browser_stops_when_host_ends() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(host_ends_with_browser());
+}
+
+/// Runs a host in this process with one browser player, and quits the host once the page is
+/// subscribed.
+async fn host_ends_with_browser() {
+    let host = common::start_host(common::bank(2), 2000, Default::default()).await;
+    assert!(
+        host.join_url.starts_with("http://127.0.0.1:"),
+        "{}",
+        host.join_url
+    );
+    let config = json!({
+        "url": host.join_url,
+        "players": [{"name": "Eve", "answers": [], "expect_close": true}],
+    });
+    let browsers = tokio::task::spawn_blocking(move || {
+        let mut browsers = BrowserPlayers::start(&config);
+        browsers.wait_for("ready");
+        browsers
+    })
+    .await
+    .unwrap();
+
+    // The host quits as its terminal UI does.
+    host.end_sessions(Duration::from_secs(10)).await;
+    let lines = tokio::task::spawn_blocking(move || browsers.finish())
+        .await
+        .unwrap();
+    host.stop().await;
+
+    let closed = lines_named(&lines, "closed");
+    assert_eq!(closed.len(), 1, "lines: {lines:?}");
+    assert_eq!(closed[0]["title"], "The host ended the game");
+    let text = closed[0]["text"].as_str().unwrap();
+    assert!(text.contains("the host ended the game"), "{text}");
+    assert_eq!(closed[0]["reconnects"], 0, "the page tried to reconnect");
+}
+
+#[test]
+fn browser_rejoins_when_host_forgets_it() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let bind = format!("127.0.0.1:{}", free_port());
+    let args = [
+        "--bind",
+        bind.as_str(),
+        "--code",
+        "AMNE",
+        "--auto-start",
+        "2",
+    ];
+    let (mut first, url) = start_host(dir.path(), &args);
+
+    let config = json!({
+        "url": url,
+        "players": [{"name": "Ida", "answers": [], "expect_close": true}],
+    });
+    let mut browsers = BrowserPlayers::start(&config);
+    browsers.wait_for("ready");
+
+    // A host started again without its database has never seen the page's token.
+    first.kill();
+    let (_second, second_url) = start_host(dir.path(), &args);
+    assert_eq!(second_url, url);
+    let closed = browsers.wait_for("closed");
+    browsers.finish();
+
+    assert_eq!(closed["screen"], "nickname", "{closed}");
+    let text = closed["text"].as_str().unwrap();
+    assert!(text.contains("join again"), "{text}");
+    assert!(closed["reconnects"].as_u64() >= Some(1), "{closed}");
+}
+
+#[test]
+fn final_screen_survives_reload() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(reload_after_game_over());
+}
+
+/// Plays a one-question game in a host in this process, which keeps serving the page after
+/// the game, unlike a headless host process.
+async fn reload_after_game_over() {
+    let automation = Automation {
+        auto_start: Some(1),
+        auto_advance: Some(Duration::from_millis(200)),
+    };
+    let host = common::start_host(common::bank(1), 2000, automation).await;
+    let config = json!({
+        "url": host.join_url,
+        "players": [{"name": "Fay", "answers": [2], "reload_final": true}],
+    });
+    let lines = tokio::task::spawn_blocking(move || run_browsers(&config))
+        .await
+        .unwrap();
+    host.stop().await;
+
+    let finals = lines_named(&lines, "final");
+    assert_eq!(finals.len(), 1, "lines: {lines:?}");
+    assert_eq!(finals[0]["rank"], 1);
+    let reloaded = lines_named(&lines, "final_reloaded");
+    assert_eq!(reloaded.len(), 1, "lines: {lines:?}");
+    assert_eq!(reloaded[0]["rank"], finals[0]["rank"]);
+    assert_eq!(reloaded[0]["score"], finals[0]["score"]);
+    // "Join another game" forgets the stored session and shows the nickname form.
+    let form = lines_named(&lines, "new_game_form");
+    assert_eq!(form.len(), 1, "lines: {lines:?}");
+    assert_eq!(form[0]["stored_sessions"], 0);
+}
