@@ -468,7 +468,7 @@ async fn host_ends_with_browser() {
     assert_eq!(closed.len(), 1, "lines: {lines:?}");
     assert_eq!(closed[0]["title"], "The host ended the game");
     let text = closed[0]["text"].as_str().unwrap();
-    assert!(text.contains("the host ended the game"), "{text}");
+    assert!(text.contains("the host is shutting down"), "{text}");
     assert_eq!(closed[0]["reconnects"], 0, "the page tried to reconnect");
 }
 
