@@ -161,6 +161,13 @@ function tick() {
   }
 }
 
+// The latest announcement from the host stays above every screen until the next one.
+function showNews(text) {
+  const news = document.getElementById("news");
+  news.textContent = text;
+  news.hidden = !text;
+}
+
 function showMessage(title, text, retry) {
   app.message = { title, text, retry };
   show("message");
@@ -426,9 +433,10 @@ function onAck(ack) {
 
   // Frames before both subscribe replies are replays of what was missed, in this host run.
   app.replaying = sameRun && (s.seq.q !== undefined || s.seq.me !== undefined);
-  app.pendingSubscribes = 2;
+  app.pendingSubscribes = 3;
   subscribe("q", "/game/" + s.code + "/questions", sameRun ? s.seq.q : null);
   subscribe("me", "/game/" + s.code + "/players/" + s.player_id, sameRun ? s.seq.me : null);
+  subscribe("news", "/game/" + s.code + "/announcements", sameRun ? s.seq.news : null);
 
   // An answer chosen while the connection was down goes out now if its question is open.
   const q = app.question;
@@ -443,6 +451,12 @@ function onAck(ack) {
 
 function onConnectionError(error) {
   const type = error && error.error_type;
+  if (type === "PlayerKicked") {
+    app.stopped = true;
+    closeSocket();
+    showMessage("You were removed from the game", error.message || "The host removed you from the game.");
+    return;
+  }
   if (type === "Unauthorized") {
     app.stopped = true;
     forgetSession();
@@ -454,6 +468,9 @@ function onConnectionError(error) {
 
 function onEvent(id, event) {
   switch (event.kind) {
+    case "announcement":
+      showNews(event.text);
+      break;
     case "question":
       onQuestion(event);
       break;

@@ -553,3 +553,69 @@ async fn reload_after_game_over() {
     assert_eq!(form.len(), 1, "lines: {lines:?}");
     assert_eq!(form[0]["stored_sessions"], 0);
 }
+
+#[test]
+fn browser_shows_announcement_and_kick() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(announce_then_kick_browser());
+}
+
+/// Publishes an announcement over the admin API to a browser player in the lobby, then kicks
+/// it with a reason.
+async fn announce_then_kick_browser() {
+    let host = common::start_host(common::bank(2), 2000, Default::default()).await;
+    let admin = common::admin::Admin::new(&host);
+    let config = json!({
+        "url": host.join_url,
+        "players": [{"name": "Kim", "answers": [], "expect_news": true, "expect_close": true}],
+    });
+    let browsers = tokio::task::spawn_blocking(move || {
+        let mut browsers = BrowserPlayers::start(&config);
+        browsers.wait_for("ready");
+        browsers
+    })
+    .await
+    .unwrap();
+
+    let channel = format!("/game/{}/announcements", host.code);
+    let (status, body) = admin
+        .post(
+            "/publish",
+            Some(json!({"channel": channel, "events": [{"text": "Pizza after round 2"}]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = admin.get(&format!("/games/{}", host.code)).await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["players"][0]["player_id"]
+        .as_str()
+        .expect("the browser player's id")
+        .to_string();
+    let (status, body) = admin
+        .post(
+            &format!("/games/{}/players/{id}/kick", host.code),
+            Some(json!({"reason": "rename yourself, please"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let lines = tokio::task::spawn_blocking(move || browsers.finish())
+        .await
+        .unwrap();
+    host.stop().await;
+
+    let news = lines_named(&lines, "news");
+    assert_eq!(news.len(), 1, "lines: {lines:?}");
+    assert_eq!(news[0]["text"], "Pizza after round 2");
+    let closed = lines_named(&lines, "closed");
+    assert_eq!(closed.len(), 1, "lines: {lines:?}");
+    let text = closed[0]["text"].as_str().unwrap();
+    assert!(text.contains("rename yourself, please"), "{text}");
+    assert_eq!(closed[0]["reconnects"], 0, "the page tried to reconnect");
+}

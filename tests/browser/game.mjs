@@ -14,6 +14,8 @@
 //   "join_after": NAME join only after player NAME has done its "wake_in_lobby" step;
 //   "reload_final": true  after the final screen, reload the page, then click "Join another
 //                      game";
+//   "expect_news": true  with "expect_close": after "ready", wait for an announcement and
+//                      print {"event":"news","name","text"} before waiting for the close;
 //   "expect_close": true  join, print {"event":"ready"} once subscribed, then wait for the
 //                      page to stop playing (a message, or the nickname form again) and
 //                      report what it shows.
@@ -156,6 +158,11 @@ async function playOn(context, player, proxy) {
     // The standing arrives once the page has subscribed, so the host can reach it.
     await page.waitForSelector('#me[data-score="0"]', { timeout: STEP_TIMEOUT_MS });
     emit({ event: "ready", name: player.name });
+    if (player.expect_news) {
+      await page.waitForSelector("#news:not([hidden])", { timeout: STEP_TIMEOUT_MS });
+      const text = await page.evaluate(() => document.getElementById("news").textContent);
+      emit({ event: "news", name: player.name, text });
+    }
     await page.waitForSelector('body[data-screen="message"], body[data-screen="nickname"]', {
       timeout: STEP_TIMEOUT_MS,
     });
