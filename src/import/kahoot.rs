@@ -249,19 +249,30 @@ fn row(
 }
 
 /// Reads `Correct answer(s)`: 1-based answer numbers separated by commas (`1,3`, `2.0`), or,
-/// as some generators write, the text of the right answer.
+/// as some generators write, the text of the right answer. Numbers are tried first, because
+/// the template defines the column as numbers and answers such as `0`, `1`, `2`, `3` would
+/// otherwise match by text; the text is tried when the numbers do not name filled answers.
 fn correct_indexes(value: &str, answers: &[(usize, &str)]) -> Result<Vec<usize>, String> {
     if value.is_empty() {
         return Err(
             "`Correct answer(s)` is empty; give the right answer numbers, such as 2 or 1,3".into(),
         );
     }
-    if let Some(index) = answers
+    let by_number = correct_numbers(value, answers);
+    if by_number.is_ok() {
+        return by_number;
+    }
+    match answers
         .iter()
         .position(|(_, a)| a.eq_ignore_ascii_case(value))
     {
-        return Ok(vec![index]);
+        Some(index) => Ok(vec![index]),
+        None => by_number,
     }
+}
+
+/// Reads `Correct answer(s)` as a list of 1-based answer numbers.
+fn correct_numbers(value: &str, answers: &[(usize, &str)]) -> Result<Vec<usize>, String> {
     let mut correct = Vec::new();
     for part in value
         .split([',', ';'])

@@ -297,3 +297,25 @@ fn flipped_bytes_never_panic() {
         }
     }
 }
+
+/// Reads `bytes` as if they were a file named `name`, and returns the report and the bank.
+fn load_bytes(name: &str, bytes: &[u8]) -> (FileReport, Option<Bank>) {
+    check_bytes(
+        name,
+        bytes,
+        &ImportOptions::default(),
+        &mut StdRng::seed_from_u64(3),
+    )
+}
+
+#[test]
+fn kahoot_correct_numbers_win_over_answer_text() {
+    // Answer 3 is "2": `Correct answer(s)` 3 means that answer, not the answer whose text is "3".
+    let text = "Question,Answer 1,Answer 2,Answer 3,Answer 4,Time limit,Correct answer(s)\n\
+                How many moons has Mars?,0,1,2,3,20,3\n\
+                Which are even?,1,2,3,4,20,\"2,4\"\n";
+    let (report, bank) = load_bytes("moons.csv", text.as_bytes());
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(right(question(&bank, "How many moons")), ["2"]);
+    assert_eq!(right(question(&bank, "Which are even")), ["2", "4"]);
+}
