@@ -73,19 +73,42 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Parsed, String> {
     parse_rows(file, rows)
 }
 
-/// Picks `;` when the header line has more semicolons than commas, as spreadsheets in
-/// locales with a decimal comma export.
+/// Picks the separator that turns a line into a header row: `,`, or `;` as spreadsheets in
+/// locales with a decimal comma export. Counting separators is not enough, because the
+/// template's `Time limit (sec) – 5, 10, 20, …` header holds as many commas as a row of eight
+/// columns holds semicolons.
 fn delimiter(text: &str) -> u8 {
-    let header = text
+    let mut best = (0, b',');
+    for line in text
         .lines()
-        .find(|l| l.to_lowercase().contains("correct"))
-        .unwrap_or("");
-    let semicolons = header.matches(';').count();
-    if semicolons > header.matches(',').count() {
-        b';'
-    } else {
-        b','
+        .filter(|l| l.to_lowercase().contains("correct"))
+    {
+        for separator in [b',', b';'] {
+            let answers = split_line(line, separator)
+                .and_then(|cells| header(&cells))
+                .map_or(0, |columns| columns.answers.len());
+            if answers > best.0 {
+                best = (answers, separator);
+            }
+        }
+        if best.0 > 0 {
+            return best.1;
+        }
     }
+    b','
+}
+
+/// Splits one CSV line at `separator`, honouring quotes.
+fn split_line(line: &str, separator: u8) -> Option<Vec<String>> {
+    let record = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(separator)
+        .from_reader(line.as_bytes())
+        .records()
+        .next()?
+        .ok()?;
+    Some(record.iter().map(str::to_string).collect())
 }
 
 fn cell_text(cell: &Data) -> String {

@@ -319,3 +319,20 @@ fn kahoot_correct_numbers_win_over_answer_text() {
     assert_eq!(right(question(&bank, "How many moons")), ["2"]);
     assert_eq!(right(question(&bank, "Which are even")), ["2", "4"]);
 }
+
+#[test]
+fn kahoot_semicolon_template_export() {
+    // Spreadsheets in locales with a decimal comma export with semicolons. The template's time
+    // header contains as many commas as the row has semicolons.
+    let text = ";;;;;;;\n\
+                ;Quiz template;;;;;;\n\
+                ;Question - max 120 characters;Answer 1 - max 75 characters;Answer 2 - max 75 characters;Answer 3 - max 75 characters;Answer 4 - max 75 characters;Time limit (sec) \u{2013} 5, 10, 20, 30, 60, 90, 120, or 240 secs;Correct answer(s) - choose at least one\n\
+                1;Which is pi rounded?;3,14;2,72;;;20;1\n\
+                2;;;;;;;\n";
+    let (report, bank) = load_bytes("semicolons.csv", text.as_bytes());
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(report.usable, 1);
+    let pi = question(&bank, "Which is pi");
+    assert_eq!(pi.options, ["3,14", "2,72"]);
+    assert_eq!(right(pi), ["3,14"]);
+}
