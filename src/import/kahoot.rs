@@ -75,8 +75,8 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Parsed, String> {
 
 /// Picks the separator that turns a line into a header row: `,`, or `;` as spreadsheets in
 /// locales with a decimal comma export. Counting separators is not enough, because the
-/// template's `Time limit (sec) – 5, 10, 20, …` header holds as many commas as a row of eight
-/// columns holds semicolons.
+/// template's `Time limit (sec) – 5, 10, 20, …` header contains as many commas as a row of
+/// eight columns contains semicolons.
 fn delimiter(text: &str) -> u8 {
     let mut best = (0, b',');
     for line in text
@@ -274,7 +274,7 @@ fn row(
 /// Reads `Correct answer(s)`: 1-based answer numbers separated by commas (`1,3`, `2.0`), or,
 /// as some generators write, the text of the right answer. Numbers are tried first, because
 /// the template defines the column as numbers and answers such as `0`, `1`, `2`, `3` would
-/// otherwise match by text; the text is tried when the numbers do not name filled answers.
+/// otherwise match by text. The text is tried when the numbers do not name filled answers.
 fn correct_indexes(value: &str, answers: &[(usize, &str)]) -> Result<Vec<usize>, String> {
     if value.is_empty() {
         return Err(

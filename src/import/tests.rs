@@ -309,7 +309,7 @@ fn load_bytes(name: &str, bytes: &[u8]) -> (FileReport, Option<Bank>) {
 }
 
 #[test]
-fn kahoot_correct_numbers_win_over_answer_text() {
+fn kahoot_correct_numbers_before_text() {
     // Answer 3 is "2": `Correct answer(s)` 3 means that answer, not the answer whose text is "3".
     let text = "Question,Answer 1,Answer 2,Answer 3,Answer 4,Time limit,Correct answer(s)\n\
                 How many moons has Mars?,0,1,2,3,20,3\n\
