@@ -289,8 +289,13 @@ fn native(bank: Result<Bank, crate::bank::BankError>) -> Result<Parsed, String> 
 }
 
 /// Guesses the format from the extension, and from the content where the extension is shared
-/// (`.json`) or is missing or generic (`.txt`).
+/// (`.json`) or is missing or generic (`.txt`). A ZIP archive (.xlsx, .ods) or an OLE2 file
+/// (.xls) is read as a workbook whatever its extension, because no text format starts with
+/// those bytes.
 pub fn detect(path: &Path, bytes: &[u8]) -> Option<Format> {
+    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE2_MAGIC) {
+        return Some(Format::KahootXlsx);
+    }
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -306,10 +311,14 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<Format> {
         Some("csv") => Some(Format::KahootCsv),
         Some("gift") => Some(Format::Gift),
         Some("aiken") => Some(Format::Aiken),
-        _ if bytes.starts_with(b"PK\x03\x04") => Some(Format::KahootXlsx),
         _ => sniff_text(&sample),
     }
 }
+
+/// First bytes of a ZIP archive, the container of .xlsx and .ods workbooks.
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+/// First bytes of an OLE2 compound file, the container of .xls workbooks.
+const OLE2_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
 fn looks_like_opentdb(sample: &str) -> bool {
     [

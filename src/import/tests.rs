@@ -336,3 +336,20 @@ fn kahoot_semicolon_template_export() {
     assert_eq!(pi.options, ["3,14", "2,72"]);
     assert_eq!(right(pi), ["3,14"]);
 }
+
+#[test]
+fn workbook_detected_despite_extension() {
+    // A workbook saved or renamed with a text extension is still a workbook, and reading it as
+    // text would report invalid UTF-8.
+    let bytes = std::fs::read(fixture("kahoot.xlsx")).unwrap();
+    for name in ["quiz.csv", "quiz.txt", "quiz.json"] {
+        assert_eq!(
+            detect(Path::new(name), &bytes),
+            Some(Format::KahootXlsx),
+            "{name}"
+        );
+        let (report, bank) = load_bytes(name, &bytes);
+        assert!(bank.is_some(), "{report:?}");
+        assert_eq!(report.usable, 3, "{name}");
+    }
+}
