@@ -60,6 +60,8 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Parsed, String> {
         .delimiter(delimiter(text))
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
+    // Line breaks inside quoted cells of earlier records, which a spreadsheet keeps in one row.
+    let mut breaks_in_cells = 0;
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
@@ -67,7 +69,11 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Parsed, String> {
         })?;
         let number = record
             .position()
-            .map_or(rows.len() + 1, |p| p.line() as usize);
+            .map_or(rows.len() + 1, |p| p.line() as usize - breaks_in_cells);
+        breaks_in_cells += record
+            .iter()
+            .map(|cell| cell.matches('\n').count())
+            .sum::<usize>();
         rows.push((number, record.iter().map(str::to_string).collect()));
     }
     parse_rows(file, rows)

@@ -353,3 +353,15 @@ fn workbook_detected_despite_extension() {
         assert_eq!(report.usable, 3, "{name}");
     }
 }
+
+#[test]
+fn kahoot_csv_rows_count_records() {
+    // A spreadsheet numbers rows, not lines: a cell with line breaks stays in one row.
+    let text = "Question,Answer 1,Answer 2,Time limit,Correct answer(s)\r\n\
+                \"Two\r\nlines\",a,\"b\r\nc\",20,1\r\n\
+                Broken,a,b,20,9\r\n";
+    let (report, _) = load_bytes("rows.csv", text.as_bytes());
+    assert_eq!(report.usable, 1);
+    assert_eq!(report.skipped.len(), 1, "{report:?}");
+    assert_eq!(report.skipped[0].location, Location::Row(3));
+}
