@@ -365,3 +365,21 @@ fn kahoot_csv_rows_count_records() {
     assert_eq!(report.skipped.len(), 1, "{report:?}");
     assert_eq!(report.skipped[0].location, Location::Row(3));
 }
+
+#[test]
+fn windows_1252_keeps_utf8_in_mixed_file() {
+    // A UTF-8 file with one question pasted from a Windows-1252 editor.
+    let mut bytes = "Caf\u{e9} or tea?\nA. Caf\u{e9}\nB. Tea\nANSWER: A\n\n"
+        .as_bytes()
+        .to_vec();
+    bytes.extend_from_slice(b"Na\xefve \x93quoted\x94?\nA. yes\nB. no\nANSWER: B\n");
+    let options = ImportOptions {
+        encoding: Encoding::Windows1252,
+        ..ImportOptions::default()
+    };
+    let (report, bank) = check_bytes("mixed.aiken", &bytes, &options, &mut rand::rng());
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(bank.questions[0].text, "Café or tea?");
+    assert_eq!(bank.questions[0].options[0], "Café");
+    assert_eq!(bank.questions[1].text, "Naïve \u{201C}quoted\u{201D}?");
+}

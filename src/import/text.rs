@@ -19,7 +19,8 @@ pub enum Encoding {
     /// UTF-8, with or without a byte-order mark. Invalid bytes are an error.
     #[default]
     Utf8,
-    /// Windows-1252 (Western European), which Excel and old Windows editors write.
+    /// Windows-1252 (Western European), which Excel and old Windows editors write. Valid UTF-8
+    /// sequences in the file are kept as UTF-8.
     Windows1252,
 }
 
@@ -81,14 +82,42 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, InvalidUtf8> {
                 }
             }
         }
-        Encoding::Windows1252 => {
-            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
-            text.into_owned()
-        }
+        Encoding::Windows1252 => decode_mixed(bytes),
     };
     // A byte-order mark also turns up inside files that were pasted or concatenated together,
     // where it would hide an `ANSWER:` or a `::title::` at the start of a line.
     Ok(normalize_line_endings(&text).replace(BOM, ""))
+}
+
+/// Decodes text that is UTF-8 in places and Windows-1252 in others, as when a question is
+/// pasted from an old Windows editor into a UTF-8 file. Valid UTF-8 sequences stay as they
+/// are, and every other byte is read as Windows-1252. A leading byte-order mark is dropped.
+///
+/// NOTE: a pure Windows-1252 text in which a letter such as `Ã` is followed by one or two
+/// characters from 0x80 to 0xBF (`©`, `€`) forms valid UTF-8 and is read as UTF-8. Such pairs
+/// are rare in real text.
+fn decode_mixed(bytes: &[u8]) -> String {
+    let mut rest = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut text = String::with_capacity(rest.len());
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                text.push_str(valid);
+                return text;
+            }
+            Err(e) => {
+                let (valid, invalid) = rest.split_at(e.valid_up_to());
+                text.push_str(std::str::from_utf8(valid).expect("checked as valid UTF-8"));
+                // A sequence cut by the end of the file has no error length, so each of its
+                // bytes is read as one Windows-1252 character.
+                let length = e.error_len().unwrap_or(invalid.len());
+                let (windows, _) =
+                    encoding_rs::WINDOWS_1252.decode_without_bom_handling(&invalid[..length]);
+                text.push_str(&windows);
+                rest = &invalid[length..];
+            }
+        }
+    }
 }
 
 /// Turns CRLF and lone CR line endings into LF.
