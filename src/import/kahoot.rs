@@ -181,6 +181,7 @@ fn parse_rows(file: &str, rows: Vec<Row>) -> Result<Parsed, String> {
         ));
     };
     let columns = header(&rows[header_index].1).expect("the header row was just found");
+    let last_answer = columns.answers.iter().map(|&(_, n)| n).max().unwrap_or(0);
     let mut parsed = Parsed::default();
     for (number, cells) in &rows[header_index + 1..] {
         let cell = |column: usize| cells.get(column).map_or("", |c| c.trim());
@@ -199,6 +200,7 @@ fn parse_rows(file: &str, rows: Vec<Row>) -> Result<Parsed, String> {
         match row(
             text,
             &answers,
+            last_answer,
             cell(columns.correct),
             columns.time.map(cell),
             location,
@@ -212,10 +214,11 @@ fn parse_rows(file: &str, rows: Vec<Row>) -> Result<Parsed, String> {
 }
 
 /// Reads one question row; `answers` contains the non-empty answers with their 1-based column
-/// number.
+/// number, and `last_answer` is the highest answer number in the header.
 fn row(
     text: &str,
     answers: &[(usize, &str)],
+    last_answer: usize,
     correct: &str,
     time: Option<&str>,
     location: Location,
@@ -248,8 +251,8 @@ fn row(
             answers.len()
         ));
     }
-    let correct =
-        correct_indexes(correct, answers).map_err(|why| format!("question \"{label}\": {why}"))?;
+    let correct = correct_indexes(correct, answers, last_answer)
+        .map_err(|why| format!("question \"{label}\": {why}"))?;
     let time_limit = match time.filter(|t| !t.is_empty()) {
         None => None,
         Some(value) => {
@@ -281,13 +284,17 @@ fn row(
 /// as some generators write, the text of the right answer. Numbers are tried first, because
 /// the template defines the column as numbers and answers such as `0`, `1`, `2`, `3` would
 /// otherwise match by text. The text is tried when the numbers do not name filled answers.
-fn correct_indexes(value: &str, answers: &[(usize, &str)]) -> Result<Vec<usize>, String> {
+fn correct_indexes(
+    value: &str,
+    answers: &[(usize, &str)],
+    last_answer: usize,
+) -> Result<Vec<usize>, String> {
     if value.is_empty() {
         return Err(
             "`Correct answer(s)` is empty; give the right answer numbers, such as 2 or 1,3".into(),
         );
     }
-    let by_number = correct_numbers(value, answers);
+    let by_number = correct_numbers(value, answers, last_answer);
     if by_number.is_ok() {
         return by_number;
     }
@@ -301,7 +308,11 @@ fn correct_indexes(value: &str, answers: &[(usize, &str)]) -> Result<Vec<usize>,
 }
 
 /// Reads `Correct answer(s)` as a list of 1-based answer numbers.
-fn correct_numbers(value: &str, answers: &[(usize, &str)]) -> Result<Vec<usize>, String> {
+fn correct_numbers(
+    value: &str,
+    answers: &[(usize, &str)],
+    last_answer: usize,
+) -> Result<Vec<usize>, String> {
     let mut correct = Vec::new();
     for part in value
         .split([',', ';'])
@@ -316,10 +327,15 @@ fn correct_numbers(value: &str, answers: &[(usize, &str)]) -> Result<Vec<usize>,
             .ok_or_else(|| {
                 format!("`Correct answer(s)` {value:?} is not a list of answer numbers such as 1,3")
             })?;
+        if number > last_answer {
+            return Err(format!(
+                "correct answer {number} does not exist; answers are numbered 1 to {last_answer}"
+            ));
+        }
         let index = answers
             .iter()
             .position(|&(n, _)| n == number)
-            .ok_or_else(|| format!("correct answer {number} is empty or missing; fill in answer {number} or fix `Correct answer(s)`"))?;
+            .ok_or_else(|| format!("correct answer {number} is empty; fill in answer {number} or fix `Correct answer(s)`"))?;
         correct.push(index);
     }
     Ok(correct)

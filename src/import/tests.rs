@@ -383,3 +383,22 @@ fn windows_1252_keeps_utf8_in_mixed_file() {
     assert_eq!(bank.questions[0].options[0], "Café");
     assert_eq!(bank.questions[1].text, "Naïve \u{201C}quoted\u{201D}?");
 }
+
+#[test]
+fn kahoot_correct_beyond_last_column() {
+    let text = "Question,Answer 1,Answer 2,Answer 3,Answer 4,Time limit,Correct answer(s)\n\
+                Which?,a,b,c,d,20,5\n\
+                Which one?,a,b,,,20,3\n";
+    let (report, _) = load_bytes("range.csv", text.as_bytes());
+    assert_eq!(report.skipped.len(), 2, "{report:?}");
+    let beyond = &report.skipped[0].message;
+    assert!(
+        beyond.ends_with("correct answer 5 does not exist; answers are numbered 1 to 4"),
+        "{beyond}"
+    );
+    let empty = &report.skipped[1].message;
+    assert!(
+        empty.ends_with("correct answer 3 is empty; fill in answer 3 or fix `Correct answer(s)`"),
+        "{empty}"
+    );
+}
