@@ -255,8 +255,10 @@ fn parse<R: rand::Rng + ?Sized>(
         )
     })?;
     match format {
-        Format::Toml => native(Bank::parse_toml(&text, file)),
-        Format::Json => native(Bank::parse_json(&text, file)),
+        // The native schema checks lengths while parsing, so it gets NFC text to count the
+        // characters that every other format counts.
+        Format::Toml => native(Bank::parse_toml(&text::nfc(&text), file)),
+        Format::Json => native(Bank::parse_json(&text::nfc(&text), file)),
         Format::Opentdb => opentdb::parse(file, &text, rng),
         Format::KahootCsv => kahoot::parse_csv(file, &text),
         Format::Gift => Ok(gift::parse(&text)),

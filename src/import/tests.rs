@@ -402,3 +402,15 @@ fn kahoot_correct_beyond_last_column() {
         "{empty}"
     );
 }
+
+#[test]
+fn native_limits_count_nfc_characters() {
+    // 100 letters é written as e and a combining accent: 200 code points, 100 characters.
+    let option = "e\u{0301}".repeat(100);
+    let text = format!(
+        "title = \"Accents\"\n[[questions]]\ntext = \"Which?\"\noptions = [\"{option}\", \"b\"]\ncorrect = 1\n"
+    );
+    let (report, bank) = load_bytes("accents.toml", text.as_bytes());
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(bank.questions[0].options[0], "\u{e9}".repeat(100));
+}

@@ -125,6 +125,11 @@ pub fn normalize_line_endings(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
+/// Returns `text` in Unicode normalization form C, where `e` and a combining accent become `é`.
+pub fn nfc(text: &str) -> String {
+    text.nfc().collect()
+}
+
 /// Cleans one field: NFC normalization, invisible characters removed, runs of whitespace
 /// (line breaks included) collapsed to one space, and the ends trimmed.
 pub fn clean(text: &str) -> String {
