@@ -414,3 +414,24 @@ fn native_limits_count_nfc_characters() {
     let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
     assert_eq!(bank.questions[0].options[0], "\u{e9}".repeat(100));
 }
+
+#[test]
+fn gift_arrow_in_choice_is_not_matching() {
+    // Moodle reads answers with a wrong option (~) as multiple choice. Only `=a -> b` pairs
+    // without one are matching.
+    let text = "Which C operator reads a member through a pointer?{=-> ~. ~*}\n\n\
+                Pair them.{=cat -> meow =dog -> woof}\n";
+    let (report, bank) = load_bytes("arrows.gift", text.as_bytes());
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(report.usable, 1);
+    let arrow = question(&bank, "Which C operator");
+    assert_eq!(arrow.options, ["->", ".", "*"]);
+    assert_eq!(right(arrow), ["->"]);
+    assert_eq!(report.skipped.len(), 1);
+    assert!(
+        report.skipped[0]
+            .message
+            .contains("matching question skipped"),
+        "{report:?}"
+    );
+}
