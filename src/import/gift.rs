@@ -159,7 +159,7 @@ fn split(block: &str) -> Result<Parts, String> {
     };
     if find(&chars, close + 1, '{').is_some() {
         return Err(format!(
-            "question \"{label}\": a second answer block follows; separate questions with a blank line"
+            "question \"{label}\": a second answer block follows; separate questions with a blank line, and write \\{{ and \\}} for braces in the text, as LaTeX needs"
         ));
     }
     Ok(Parts {

@@ -435,3 +435,12 @@ fn gift_arrow_in_choice_is_not_matching() {
         "{report:?}"
     );
 }
+
+#[test]
+fn gift_unescaped_latex_braces_explained() {
+    let text = "What is $$\\frac{1}{2}$$ as a decimal?{=0.5 ~2}\n";
+    let (report, _) = load_bytes("latex.gift", text.as_bytes());
+    assert_eq!(report.skipped.len(), 1, "{report:?}");
+    let reason = &report.skipped[0].message;
+    assert!(reason.contains("write \\{ and \\}"), "{reason}");
+}
