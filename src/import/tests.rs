@@ -444,3 +444,19 @@ fn gift_unescaped_latex_braces_explained() {
     let reason = &report.skipped[0].message;
     assert!(reason.contains("write \\{ and \\}"), "{reason}");
 }
+
+#[test]
+fn opentdb_boolean_keeps_other_answers() {
+    // A boolean item whose answers are not True and False keeps its own answers.
+    let text = r#"{"response_code":0,"results":[
+{"type":"boolean","category":"x","question":"Is it?","correct_answer":"Yes","incorrect_answers":["No"]},
+{"type":"boolean","category":"x","question":"Is it false?","correct_answer":"false","incorrect_answers":["true"]}]}"#;
+    let (report, bank) = load_bytes("yes.json", text.as_bytes());
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    let yes = question(&bank, "Is it?");
+    assert_eq!(right(yes), ["Yes"]);
+    assert_eq!(yes.options.len(), 2);
+    let false_item = question(&bank, "Is it false?");
+    assert_eq!(false_item.options, ["True", "False"]);
+    assert_eq!(right(false_item), ["False"]);
+}
