@@ -210,6 +210,12 @@ pub fn check_bytes<R: rand::Rng + ?Sized>(
 ) -> (FileReport, Option<Bank>) {
     let path = Path::new(file);
     let mut report = FileReport::new(file);
+    if is_blank(bytes) {
+        report.error = Some(format!(
+            "{file} is empty; add questions to it or pass another file"
+        ));
+        return (report, None);
+    }
     let format = match options.format {
         Some(format) => format,
         None => match detect(path, bytes) {
@@ -232,6 +238,12 @@ pub fn check_bytes<R: rand::Rng + ?Sized>(
     };
     let bank = report.build_bank(parsed, &title_from_path(path));
     (report, bank)
+}
+
+/// Returns whether `bytes` contain nothing but a byte-order mark and whitespace.
+fn is_blank(bytes: &[u8]) -> bool {
+    let rest = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    rest.iter().all(u8::is_ascii_whitespace)
 }
 
 /// Parses `bytes` as `format`. An `Err` is a message naming the file that stops the whole file.

@@ -460,3 +460,21 @@ fn opentdb_boolean_keeps_other_answers() {
     assert_eq!(false_item.options, ["True", "False"]);
     assert_eq!(right(false_item), ["False"]);
 }
+
+#[test]
+fn empty_file_reported_as_empty() {
+    for (name, bytes) in [
+        ("empty.gift", &b""[..]),
+        ("blank.aiken", b"\xEF\xBB\xBF \r\n\n"),
+        ("empty.csv", b""),
+    ] {
+        let (report, bank) = load_bytes(name, bytes);
+        assert!(bank.is_none(), "{name}");
+        let error = report.error.unwrap_or_default();
+        assert_eq!(
+            error,
+            format!("{name} is empty; add questions to it or pass another file"),
+            "{name}"
+        );
+    }
+}
