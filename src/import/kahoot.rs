@@ -51,7 +51,8 @@ pub fn parse_workbook(file: &str, bytes: &[u8]) -> Result<Parsed, String> {
     parse_rows(file, rows)
 }
 
-/// Reads a CSV export, with or without a byte-order mark, separated by commas or semicolons.
+/// Reads a CSV export, with or without a byte-order mark, separated by commas, semicolons or
+/// tabs.
 pub fn parse_csv(file: &str, text: &str) -> Result<Parsed, String> {
     let text = text.trim_start_matches('\u{FEFF}');
     let mut reader = csv::ReaderBuilder::new()
@@ -79,8 +80,8 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Parsed, String> {
     parse_rows(file, rows)
 }
 
-/// Picks the separator that turns a line into a header row: `,`, or `;` as spreadsheets in
-/// locales with a decimal comma export. Counting separators is not enough, because the
+/// Picks the separator that turns a line into a header row: `,`, `;` as spreadsheets in
+/// locales with a decimal comma export, or a tab as Excel's "Unicode Text" export writes. Counting separators is not enough, because the
 /// template's `Time limit (sec) – 5, 10, 20, …` header contains as many commas as a row of
 /// eight columns contains semicolons.
 fn delimiter(text: &str) -> u8 {
@@ -89,7 +90,7 @@ fn delimiter(text: &str) -> u8 {
         .lines()
         .filter(|l| l.to_lowercase().contains("correct"))
     {
-        for separator in [b',', b';'] {
+        for separator in [b',', b';', b'\t'] {
             let answers = split_line(line, separator)
                 .and_then(|cells| header(&cells))
                 .map_or(0, |columns| columns.answers.len());

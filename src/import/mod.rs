@@ -314,9 +314,7 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<Format> {
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    let sample = text::normalize_line_endings(&String::from_utf8_lossy(
-        &bytes[..bytes.len().min(64 * 1024)],
-    ));
+    let sample = text::sample(bytes);
     match extension.as_deref() {
         Some("toml") => Some(Format::Toml),
         Some("json") if looks_like_opentdb(&sample) => Some(Format::Opentdb),

@@ -478,3 +478,32 @@ fn empty_file_reported_as_empty() {
         );
     }
 }
+
+/// Encodes `text` as UTF-16LE with a byte-order mark, as Excel's "Unicode Text" and Windows
+/// Notepad's "Unicode" save.
+fn utf16le(text: &str) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in text.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    bytes
+}
+
+#[test]
+fn utf16_files_read_by_byte_order_mark() {
+    let aiken = utf16le("Which is a fruit?\r\nA) Apple\r\nB) Brick\r\nANSWER: A\r\n");
+    let (report, bank) = load_bytes("fruit.txt", &aiken);
+    assert_eq!(report.format, Some(Format::Aiken), "{report:?}");
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(right(&bank.questions[0]), ["Apple"]);
+
+    // Excel's "Unicode Text" export separates cells with tabs.
+    let sheet = utf16le(
+        "Question\tAnswer 1\tAnswer 2\tTime limit (sec)\tCorrect answer(s)\r\n\
+         Which is blue?\tSky\tGrass\t20\t1\r\n",
+    );
+    let (report, bank) = load_bytes("sheet.csv", &sheet);
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(bank.questions[0].options, ["Sky", "Grass"]);
+    assert_eq!(right(&bank.questions[0]), ["Sky"]);
+}

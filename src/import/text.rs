@@ -60,7 +60,38 @@ impl InvalidUtf8 {
 }
 
 /// Decodes file bytes into text with `\n` line endings and without a leading byte-order mark.
+/// A UTF-16 byte-order mark, which Excel's "Unicode Text" export and Windows Notepad's
+/// "Unicode" write, selects UTF-16 whatever `encoding` says.
 pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, InvalidUtf8> {
+    let text = match (utf16(bytes), encoding) {
+        (Some(text), _) => text,
+        (None, encoding) => decode_8bit(bytes, encoding)?,
+    };
+    // A byte-order mark also turns up inside files that were pasted or concatenated together,
+    // where it would hide an `ANSWER:` or a `::title::` at the start of a line.
+    Ok(normalize_line_endings(&text).replace(BOM, ""))
+}
+
+/// Decodes a file that starts with a UTF-16 byte-order mark, replacing unpaired surrogates
+/// with U+FFFD. Returns `None` for other files.
+fn utf16(bytes: &[u8]) -> Option<String> {
+    let (encoding, _) = encoding_rs::Encoding::for_bom(bytes)?;
+    if encoding == encoding_rs::UTF_8 {
+        return None;
+    }
+    let (text, _, _) = encoding.decode(bytes);
+    Some(text.into_owned())
+}
+
+/// Returns the start of a file as text for format detection, without failing on invalid bytes.
+pub fn sample(bytes: &[u8]) -> String {
+    let start = &bytes[..bytes.len().min(64 * 1024)];
+    let text = utf16(start).unwrap_or_else(|| String::from_utf8_lossy(start).into_owned());
+    normalize_line_endings(&text)
+}
+
+/// Decodes UTF-8 or Windows-1252 bytes.
+fn decode_8bit(bytes: &[u8], encoding: Encoding) -> Result<String, InvalidUtf8> {
     let text = match encoding {
         Encoding::Utf8 => {
             let bom_len = if bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -84,9 +115,7 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, InvalidUtf8> {
         }
         Encoding::Windows1252 => decode_mixed(bytes),
     };
-    // A byte-order mark also turns up inside files that were pasted or concatenated together,
-    // where it would hide an `ANSWER:` or a `::title::` at the start of a line.
-    Ok(normalize_line_endings(&text).replace(BOM, ""))
+    Ok(text)
 }
 
 /// Decodes text that is UTF-8 in places and Windows-1252 in others, as when a question is
