@@ -58,7 +58,7 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Parsed, String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(delimiter(text))
+        .delimiter(find_separator(text).unwrap_or(b','))
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     // Line breaks inside quoted cells of earlier records, which a spreadsheet keeps in one row.
@@ -80,16 +80,17 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Parsed, String> {
     parse_rows(file, rows)
 }
 
-/// Picks the separator that turns a line into a header row: `,`, `;` as spreadsheets in
-/// locales with a decimal comma export, or a tab as Excel's "Unicode Text" export writes. Counting separators is not enough, because the
-/// template's `Time limit (sec) – 5, 10, 20, …` header contains as many commas as a row of
-/// eight columns contains semicolons.
-fn delimiter(text: &str) -> u8 {
-    let mut best = (0, b',');
+/// Returns the separator that turns a line into a header row: `,`, `;` as spreadsheets in
+/// locales with a decimal comma export, or a tab as Excel's "Unicode Text" export writes.
+/// Counting separators is not enough, because the template's `Time limit (sec) – 5, 10, 20, …`
+/// header contains as many commas as a row of eight columns contains semicolons. Returns
+/// `None` when no line is a header row.
+pub fn find_separator(text: &str) -> Option<u8> {
     for line in text
         .lines()
         .filter(|l| l.to_lowercase().contains("correct"))
     {
+        let mut best = (0, b',');
         for separator in [b',', b';', b'\t'] {
             let answers = split_line(line, separator)
                 .and_then(|cells| header(&cells))
@@ -99,10 +100,10 @@ fn delimiter(text: &str) -> u8 {
             }
         }
         if best.0 > 0 {
-            return best.1;
+            return Some(best.1);
         }
     }
-    b','
+    None
 }
 
 /// Splits one CSV line at `separator`, honouring quotes.

@@ -342,7 +342,8 @@ fn looks_like_opentdb(sample: &str) -> bool {
     .any(|key| sample.contains(key))
 }
 
-/// Tells Aiken (an `ANSWER:` line) from GIFT (answers in braces) in a text file.
+/// Tells Aiken (an `ANSWER:` line), GIFT (answers in braces) and a Kahoot sheet (a header row)
+/// apart in a text file.
 fn sniff_text(sample: &str) -> Option<Format> {
     let trimmed = sample.trim_start_matches('\u{FEFF}').trim_start();
     if trimmed.starts_with('{') && looks_like_opentdb(sample) {
@@ -354,6 +355,10 @@ fn sniff_text(sample: &str) -> Option<Format> {
     }
     if lines().any(|l| l.contains('{') && !l.starts_with("//")) && sample.contains('}') {
         return Some(Format::Gift);
+    }
+    // Excel saves a sheet as "Unicode Text" or "Text (Tab delimited)" with a .txt extension.
+    if kahoot::find_separator(sample).is_some() {
+        return Some(Format::KahootCsv);
     }
     None
 }

@@ -502,8 +502,11 @@ fn utf16_files_read_by_byte_order_mark() {
         "Question\tAnswer 1\tAnswer 2\tTime limit (sec)\tCorrect answer(s)\r\n\
          Which is blue?\tSky\tGrass\t20\t1\r\n",
     );
-    let (report, bank) = load_bytes("sheet.csv", &sheet);
-    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
-    assert_eq!(bank.questions[0].options, ["Sky", "Grass"]);
-    assert_eq!(right(&bank.questions[0]), ["Sky"]);
+    for name in ["sheet.csv", "sheet.txt"] {
+        let (report, bank) = load_bytes(name, &sheet);
+        assert_eq!(report.format, Some(Format::KahootCsv), "{name}");
+        let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+        assert_eq!(bank.questions[0].options, ["Sky", "Grass"]);
+        assert_eq!(right(&bank.questions[0]), ["Sky"]);
+    }
 }
