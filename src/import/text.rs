@@ -61,7 +61,7 @@ impl InvalidUtf8 {
 
 /// Decodes file bytes into text with `\n` line endings and without a leading byte-order mark.
 /// A UTF-16 byte-order mark, which Excel's "Unicode Text" export and Windows Notepad's
-/// "Unicode" write, selects UTF-16 whatever `encoding` says.
+/// "Unicode" write, selects UTF-16 and overrides `encoding`.
 pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, InvalidUtf8> {
     let text = match (utf16(bytes), encoding) {
         (Some(text), _) => text,
