@@ -510,3 +510,15 @@ fn utf16_files_read_by_byte_order_mark() {
         assert_eq!(right(&bank.questions[0]), ["Sky"]);
     }
 }
+
+#[test]
+fn aiken_question_starting_with_answer_word() {
+    let text = "ANSWERS IN CAPITALS: which is loud?\nA. SHOUTING\nB. whispering\nANSWER: A\n";
+    let (report, bank) = load_bytes("caps.aiken", text.as_bytes());
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(
+        bank.questions[0].text,
+        "ANSWERS IN CAPITALS: which is loud?"
+    );
+    assert_eq!(right(&bank.questions[0]), ["SHOUTING"]);
+}
