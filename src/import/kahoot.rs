@@ -10,9 +10,10 @@
 //! Kahoot's own limits (120 characters per question, 75 per answer, 2 to 4 answers, and its
 //! fixed time limits) are warnings, because quizcast plays longer text and up to 6 options.
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use calamine::{Data, Reader};
+use calamine::{Data, DataRef, Reader, Sheets};
 
 use super::Parsed;
 use super::candidate::{Candidate, short};
@@ -30,15 +31,85 @@ const KAHOOT_TIME_LIMITS: [u32; 8] = [5, 10, 20, 30, 60, 90, 120, 240];
 /// A sheet row: its 1-based number as a spreadsheet shows it, and its cells as text.
 type Row = (usize, Vec<String>);
 
-/// Reads the first worksheet of an .xlsx (or .xls, .ods) workbook.
+/// Columns read from a worksheet. Kahoot's template uses A to H. Cells further right are
+/// ignored, so that a stray value in column XFD cannot make every row 16,384 cells wide.
+const MAX_COLUMNS: u32 = 256;
+
+/// Reads the first worksheet of an .xlsx (or .xlsb, .xls, .ods) workbook.
 pub fn parse_workbook(file: &str, bytes: &[u8]) -> Result<Parsed, String> {
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+    let workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
         format!("{file} is not a readable spreadsheet ({e}); save it as .xlsx, or export it as CSV")
     })?;
+    // .xlsx and .xlsb are read cell by cell. A range would be a dense grid from the first to the
+    // last used cell, so one value in XFD1048576 would need hundreds of gigabytes.
+    let rows = match workbook {
+        Sheets::Xlsx(mut book) => {
+            let sheet = first_sheet_name(file, &book.sheet_names())?;
+            let mut reader = book
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| sheet_error(file, e))?;
+            read_cells(file, || reader.next_cell())?
+        }
+        Sheets::Xlsb(mut book) => {
+            let sheet = first_sheet_name(file, &book.sheet_names())?;
+            let mut reader = book
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| sheet_error(file, e))?;
+            read_cells(file, || reader.next_cell())?
+        }
+        // NOTE: .xls and .ods have no cell reader in calamine 0.38, so their first worksheet is
+        // read as a dense range, and a far stray cell costs memory in proportion to the grid.
+        mut other => read_range(file, &mut other)?,
+    };
+    parse_rows(file, rows)
+}
+
+fn first_sheet_name(file: &str, names: &[String]) -> Result<String, String> {
+    names
+        .first()
+        .cloned()
+        .ok_or_else(|| format!("{file} has no worksheet"))
+}
+
+fn sheet_error(file: &str, error: impl std::fmt::Display) -> String {
+    format!("cannot read the first worksheet of {file}: {error}")
+}
+
+/// Collects the non-empty cells that `next_cell` yields into rows numbered as the sheet shows
+/// them. Rows without a value are left out.
+fn read_cells<'a, E: std::fmt::Display>(
+    file: &str,
+    mut next_cell: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+) -> Result<Vec<Row>, String> {
+    let mut rows: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    while let Some(cell) = next_cell().map_err(|e| sheet_error(file, e))? {
+        let (row, column) = cell.get_position();
+        if column >= MAX_COLUMNS {
+            continue;
+        }
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        let cells = rows.entry(row).or_default();
+        let column = column as usize;
+        if cells.len() <= column {
+            cells.resize(column + 1, String::new());
+        }
+        cells[column] = text;
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(row, cells)| (row as usize + 1, cells))
+        .collect())
+}
+
+/// Reads the first worksheet as a range.
+fn read_range(file: &str, workbook: &mut Sheets<Cursor<&[u8]>>) -> Result<Vec<Row>, String> {
     let range = workbook
         .worksheet_range_at(0)
         .ok_or_else(|| format!("{file} has no worksheet"))?
-        .map_err(|e| format!("cannot read the first worksheet of {file}: {e}"))?;
+        .map_err(|e| sheet_error(file, e))?;
     let (first_row, _) = range.start().unwrap_or((0, 0));
     let rows = range
         .rows()
@@ -48,7 +119,7 @@ pub fn parse_workbook(file: &str, bytes: &[u8]) -> Result<Parsed, String> {
             (number, cells.iter().map(cell_text).collect())
         })
         .collect();
-    parse_rows(file, rows)
+    Ok(rows)
 }
 
 /// Reads a CSV export, with or without a byte-order mark, separated by commas, semicolons or

@@ -522,3 +522,12 @@ fn aiken_question_starting_with_answer_word() {
     );
     assert_eq!(right(&bank.questions[0]), ["SHOUTING"]);
 }
+
+#[test]
+fn workbook_with_stray_far_cell() {
+    // One value in XFD1048576 must not make the reader allocate the whole sheet as a grid.
+    let (report, bank) = load("stray_cell.xlsx");
+    assert_eq!(report.usable, 3, "{report:?}");
+    assert_eq!(report.skipped[0].location, Location::Row(12));
+    assert_eq!(right(&bank.questions[0]), ["Mercury"]);
+}
