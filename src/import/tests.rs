@@ -531,3 +531,20 @@ fn workbook_with_stray_far_cell() {
     assert_eq!(report.skipped[0].location, Location::Row(12));
     assert_eq!(right(&bank.questions[0]), ["Mercury"]);
 }
+
+#[test]
+fn duplicate_options_warned() {
+    let text = "Which is right?\nA. Paris\nB. Lyon\nC. Paris\nANSWER: A\n";
+    let (report, bank) = load_bytes("dup.aiken", text.as_bytes());
+    assert!(bank.is_some(), "{report:?}");
+    assert_eq!(report.warnings.len(), 1, "{report:?}");
+    let warning = &report.warnings[0];
+    assert_eq!(warning.location, Location::Line(1));
+    assert!(
+        warning
+            .message
+            .ends_with("options 1 and 3 are both \"Paris\"; players cannot tell them apart"),
+        "{}",
+        warning.message
+    );
+}
