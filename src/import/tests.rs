@@ -416,7 +416,7 @@ fn native_limits_count_nfc_characters() {
 }
 
 #[test]
-fn gift_arrow_in_choice_is_not_matching() {
+fn gift_arrow_choice_not_matching() {
     // Moodle reads answers with a wrong option (~) as multiple choice. Only `=a -> b` pairs
     // without one are matching.
     let text = "Which C operator reads a member through a pointer?{=-> ~. ~*}\n\n\
@@ -490,7 +490,7 @@ fn utf16le(text: &str) -> Vec<u8> {
 }
 
 #[test]
-fn utf16_files_read_by_byte_order_mark() {
+fn utf16_files_read_by_bom() {
     let aiken = utf16le("Which is a fruit?\r\nA) Apple\r\nB) Brick\r\nANSWER: A\r\n");
     let (report, bank) = load_bytes("fruit.txt", &aiken);
     assert_eq!(report.format, Some(Format::Aiken), "{report:?}");
