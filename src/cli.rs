@@ -241,7 +241,8 @@ pub struct ImportArgs {
 
     /// Encoding of text question files: utf-8 or windows-1252. An invalid UTF-8 byte is
     /// reported with its offset. There is no automatic fallback, so pass windows-1252 for files
-    /// saved by Excel or older Windows editors.
+    /// saved by Excel or older Windows editors. It keeps valid UTF-8 as it is, so files that mix
+    /// both encodings read correctly.
     #[arg(long, value_name = "ENCODING", default_value = "utf-8")]
     pub encoding: Encoding,
 }

@@ -408,3 +408,39 @@ fn resume_keeps_shuffled_order() {
         );
     }
 }
+
+#[test]
+fn semicolon_kahoot_sheet_scores_by_number() {
+    // A semicolon export of the template whose answers are numbers: `Correct answer(s)` 3
+    // names answer 3 ("2"), not the answer whose text is "3".
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = dir.path().join("moons.csv");
+    std::fs::write(
+        &sheet,
+        "\u{FEFF};;;;;;;\r\n\
+         ;Question - max 120 characters;Answer 1 - max 75 characters;Answer 2 - max 75 characters;Answer 3 - max 75 characters;Answer 4 - max 75 characters;Time limit (sec) \u{2013} 5, 10, 20, 30, 60, 90, 120, or 240 secs;Correct answer(s) - choose at least one\r\n\
+         1;How many moons has Mars?;0;1;2;3;20.0;3\r\n\
+         2;How many moons has Venus?;1;0;2;3;20.0;2.0\r\n",
+    )
+    .unwrap();
+    let sheet = sheet.display().to_string();
+    let (mut host, listening) = start_host(&[&sheet], &[]);
+    assert_eq!(listening["questions"], 2);
+    let mut player = play(&listening, "3,2");
+
+    let deadline = Instant::now() + WHOLE_GAME;
+    let host_exit = host.finish(deadline.saturating_duration_since(Instant::now()));
+    let player_exit = player.finish(deadline.saturating_duration_since(Instant::now()));
+    assert!(host_exit.status.success(), "host: {host_exit:?}");
+    assert!(player_exit.status.success(), "player: {player_exit:?}");
+
+    let closed = events_named("host", &host_exit.lines, "question_closed");
+    assert_eq!(closed[0]["correct"], serde_json::json!([3]));
+    assert_eq!(closed[1]["correct"], serde_json::json!([2]));
+    let game_over = events_named("host", &host_exit.lines, "game_over");
+    assert_eq!(
+        game_over[0]["results"][0]["correct"], 2,
+        "{:?}",
+        game_over[0]
+    );
+}

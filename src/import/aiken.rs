@@ -147,7 +147,12 @@ fn option_line(line: &str) -> Option<(char, &str)> {
 
 /// Reads `ANSWER: B`, and `ANSWER: A, C` for the several right options some tools write.
 fn answer_letters(line: &str) -> Option<Vec<char>> {
-    let rest = line.strip_prefix("ANSWER")?.trim_start();
+    let rest = line.strip_prefix("ANSWER")?;
+    // `ANSWERS IN CAPITALS…` is question text, not an answer line.
+    if !rest.starts_with([':', ' ', '\t']) {
+        return None;
+    }
+    let rest = rest.trim_start();
     let rest = rest.strip_prefix(':').unwrap_or(rest);
     let letters: Vec<char> = rest
         .split([',', ' '])

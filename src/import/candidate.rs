@@ -86,6 +86,18 @@ pub fn validate(candidate: Candidate, warnings: &mut Vec<Note>) -> Result<Questi
         ));
     }
 
+    if let Some((first, second)) = duplicate(&options) {
+        warnings.push(Note::new(
+            location,
+            format!(
+                "question \"{label}\": options {} and {} are both \"{}\"; players cannot tell them apart",
+                first + 1,
+                second + 1,
+                options[first]
+            ),
+        ));
+    }
+
     let time_limit_secs = fit_time_limit(candidate.time_limit, location, &label, warnings);
     let points = match candidate.points {
         Some(p) if p > MAX_POINTS => {
@@ -106,6 +118,14 @@ pub fn validate(candidate: Candidate, warnings: &mut Vec<Note>) -> Result<Questi
         correct,
         time_limit_secs,
         points,
+    })
+}
+
+/// Returns the positions of the first two options with the same text.
+fn duplicate(options: &[String]) -> Option<(usize, usize)> {
+    options.iter().enumerate().find_map(|(second, option)| {
+        let first = options[..second].iter().position(|o| o == option)?;
+        Some((first, second))
     })
 }
 

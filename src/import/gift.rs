@@ -159,7 +159,7 @@ fn split(block: &str) -> Result<Parts, String> {
     };
     if find(&chars, close + 1, '{').is_some() {
         return Err(format!(
-            "question \"{label}\": a second answer block follows; separate questions with a blank line"
+            "question \"{label}\": a second answer block follows; separate questions with a blank line, and write \\{{ and \\}} for braces in the text, as LaTeX needs"
         ));
     }
     Ok(Parts {
@@ -199,10 +199,14 @@ fn question(block: &str) -> Result<(Candidate, Option<String>), String> {
     }
 
     let options = choices(&parts.answers).map_err(|why| format!("question \"{label}\": {why}"))?;
-    if options.iter().any(|o| o.text.contains("->")) {
+    // Moodle's importer (question/format/gift/format.php) reads answers with a `~` as multiple
+    // choice even when an option contains `->`, as in `{=-> ~. ~*}`. Only `=` answers with
+    // `->` make a matching question.
+    let all_right = options.iter().all(|o| o.right_marker);
+    if all_right && options.iter().any(|o| o.text.contains("->")) {
         return Err(skip("matching", "players would need to pair items"));
     }
-    if options.iter().all(|o| o.right_marker) {
+    if all_right {
         return Err(skip(
             "short answer",
             "players would need to type the answer",

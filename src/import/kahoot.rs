@@ -10,9 +10,10 @@
 //! Kahoot's own limits (120 characters per question, 75 per answer, 2 to 4 answers, and its
 //! fixed time limits) are warnings, because quizcast plays longer text and up to 6 options.
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use calamine::{Data, Reader};
+use calamine::{Data, DataRef, Reader, Sheets};
 
 use super::Parsed;
 use super::candidate::{Candidate, short};
@@ -30,15 +31,85 @@ const KAHOOT_TIME_LIMITS: [u32; 8] = [5, 10, 20, 30, 60, 90, 120, 240];
 /// A sheet row: its 1-based number as a spreadsheet shows it, and its cells as text.
 type Row = (usize, Vec<String>);
 
-/// Reads the first worksheet of an .xlsx (or .xls, .ods) workbook.
+/// Columns read from a worksheet. Kahoot's template uses A to H. Cells further right are
+/// ignored, so that a stray value in column XFD cannot make every row 16,384 cells wide.
+const MAX_COLUMNS: u32 = 256;
+
+/// Reads the first worksheet of an .xlsx (or .xlsb, .xls, .ods) workbook.
 pub fn parse_workbook(file: &str, bytes: &[u8]) -> Result<Parsed, String> {
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+    let workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
         format!("{file} is not a readable spreadsheet ({e}); save it as .xlsx, or export it as CSV")
     })?;
+    // .xlsx and .xlsb are read cell by cell. A range would be a dense grid from the first to the
+    // last used cell, so one value in XFD1048576 would need hundreds of gigabytes.
+    let rows = match workbook {
+        Sheets::Xlsx(mut book) => {
+            let sheet = first_sheet_name(file, &book.sheet_names())?;
+            let mut reader = book
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| sheet_error(file, e))?;
+            read_cells(file, || reader.next_cell())?
+        }
+        Sheets::Xlsb(mut book) => {
+            let sheet = first_sheet_name(file, &book.sheet_names())?;
+            let mut reader = book
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| sheet_error(file, e))?;
+            read_cells(file, || reader.next_cell())?
+        }
+        // NOTE: .xls and .ods have no cell reader in calamine 0.38, so their first worksheet is
+        // read as a dense range, and a far stray cell costs memory in proportion to the grid.
+        mut other => read_range(file, &mut other)?,
+    };
+    parse_rows(file, rows)
+}
+
+fn first_sheet_name(file: &str, names: &[String]) -> Result<String, String> {
+    names
+        .first()
+        .cloned()
+        .ok_or_else(|| format!("{file} has no worksheet"))
+}
+
+fn sheet_error(file: &str, error: impl std::fmt::Display) -> String {
+    format!("cannot read the first worksheet of {file}: {error}")
+}
+
+/// Collects the non-empty cells that `next_cell` yields into rows numbered as the sheet shows
+/// them. Rows without a value are left out.
+fn read_cells<'a, E: std::fmt::Display>(
+    file: &str,
+    mut next_cell: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+) -> Result<Vec<Row>, String> {
+    let mut rows: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    while let Some(cell) = next_cell().map_err(|e| sheet_error(file, e))? {
+        let (row, column) = cell.get_position();
+        if column >= MAX_COLUMNS {
+            continue;
+        }
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        let cells = rows.entry(row).or_default();
+        let column = column as usize;
+        if cells.len() <= column {
+            cells.resize(column + 1, String::new());
+        }
+        cells[column] = text;
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(row, cells)| (row as usize + 1, cells))
+        .collect())
+}
+
+/// Reads the first worksheet as a range.
+fn read_range(file: &str, workbook: &mut Sheets<Cursor<&[u8]>>) -> Result<Vec<Row>, String> {
     let range = workbook
         .worksheet_range_at(0)
         .ok_or_else(|| format!("{file} has no worksheet"))?
-        .map_err(|e| format!("cannot read the first worksheet of {file}: {e}"))?;
+        .map_err(|e| sheet_error(file, e))?;
     let (first_row, _) = range.start().unwrap_or((0, 0));
     let rows = range
         .rows()
@@ -48,18 +119,21 @@ pub fn parse_workbook(file: &str, bytes: &[u8]) -> Result<Parsed, String> {
             (number, cells.iter().map(cell_text).collect())
         })
         .collect();
-    parse_rows(file, rows)
+    Ok(rows)
 }
 
-/// Reads a CSV export, with or without a byte-order mark, separated by commas or semicolons.
+/// Reads a CSV export, with or without a byte-order mark, separated by commas, semicolons or
+/// tabs.
 pub fn parse_csv(file: &str, text: &str) -> Result<Parsed, String> {
     let text = text.trim_start_matches('\u{FEFF}');
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(delimiter(text))
+        .delimiter(find_separator(text).unwrap_or(b','))
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
+    // Line breaks inside quoted cells of earlier records, which a spreadsheet keeps in one row.
+    let mut breaks_in_cells = 0;
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
@@ -67,25 +141,53 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Parsed, String> {
         })?;
         let number = record
             .position()
-            .map_or(rows.len() + 1, |p| p.line() as usize);
+            .map_or(rows.len() + 1, |p| p.line() as usize - breaks_in_cells);
+        breaks_in_cells += record
+            .iter()
+            .map(|cell| cell.matches('\n').count())
+            .sum::<usize>();
         rows.push((number, record.iter().map(str::to_string).collect()));
     }
     parse_rows(file, rows)
 }
 
-/// Picks `;` when the header line has more semicolons than commas, as spreadsheets in
-/// locales with a decimal comma export.
-fn delimiter(text: &str) -> u8 {
-    let header = text
+/// Returns the separator that turns a line into a header row: `,`, `;` as spreadsheets in
+/// locales with a decimal comma export, or a tab as Excel's "Unicode Text" export writes.
+/// Counting separators is not enough, because the template's `Time limit (sec) – 5, 10, 20, …`
+/// header contains as many commas as a row of eight columns contains semicolons. Returns
+/// `None` when no line is a header row.
+pub fn find_separator(text: &str) -> Option<u8> {
+    for line in text
         .lines()
-        .find(|l| l.to_lowercase().contains("correct"))
-        .unwrap_or("");
-    let semicolons = header.matches(';').count();
-    if semicolons > header.matches(',').count() {
-        b';'
-    } else {
-        b','
+        .filter(|l| l.to_lowercase().contains("correct"))
+    {
+        let mut best = (0, b',');
+        for separator in [b',', b';', b'\t'] {
+            let answers = split_line(line, separator)
+                .and_then(|cells| header(&cells))
+                .map_or(0, |columns| columns.answers.len());
+            if answers > best.0 {
+                best = (answers, separator);
+            }
+        }
+        if best.0 > 0 {
+            return Some(best.1);
+        }
     }
+    None
+}
+
+/// Splits one CSV line at `separator`, honouring quotes.
+fn split_line(line: &str, separator: u8) -> Option<Vec<String>> {
+    let record = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(separator)
+        .from_reader(line.as_bytes())
+        .records()
+        .next()?
+        .ok()?;
+    Some(record.iter().map(str::to_string).collect())
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -152,6 +254,7 @@ fn parse_rows(file: &str, rows: Vec<Row>) -> Result<Parsed, String> {
         ));
     };
     let columns = header(&rows[header_index].1).expect("the header row was just found");
+    let last_answer = columns.answers.iter().map(|&(_, n)| n).max().unwrap_or(0);
     let mut parsed = Parsed::default();
     for (number, cells) in &rows[header_index + 1..] {
         let cell = |column: usize| cells.get(column).map_or("", |c| c.trim());
@@ -170,6 +273,7 @@ fn parse_rows(file: &str, rows: Vec<Row>) -> Result<Parsed, String> {
         match row(
             text,
             &answers,
+            last_answer,
             cell(columns.correct),
             columns.time.map(cell),
             location,
@@ -183,10 +287,11 @@ fn parse_rows(file: &str, rows: Vec<Row>) -> Result<Parsed, String> {
 }
 
 /// Reads one question row; `answers` contains the non-empty answers with their 1-based column
-/// number.
+/// number, and `last_answer` is the highest answer number in the header.
 fn row(
     text: &str,
     answers: &[(usize, &str)],
+    last_answer: usize,
     correct: &str,
     time: Option<&str>,
     location: Location,
@@ -219,8 +324,8 @@ fn row(
             answers.len()
         ));
     }
-    let correct =
-        correct_indexes(correct, answers).map_err(|why| format!("question \"{label}\": {why}"))?;
+    let correct = correct_indexes(correct, answers, last_answer)
+        .map_err(|why| format!("question \"{label}\": {why}"))?;
     let time_limit = match time.filter(|t| !t.is_empty()) {
         None => None,
         Some(value) => {
@@ -249,19 +354,38 @@ fn row(
 }
 
 /// Reads `Correct answer(s)`: 1-based answer numbers separated by commas (`1,3`, `2.0`), or,
-/// as some generators write, the text of the right answer.
-fn correct_indexes(value: &str, answers: &[(usize, &str)]) -> Result<Vec<usize>, String> {
+/// as some generators write, the text of the right answer. Numbers are tried first, because
+/// the template defines the column as numbers and answers such as `0`, `1`, `2`, `3` would
+/// otherwise match by text. The text is tried when the numbers do not name filled answers.
+fn correct_indexes(
+    value: &str,
+    answers: &[(usize, &str)],
+    last_answer: usize,
+) -> Result<Vec<usize>, String> {
     if value.is_empty() {
         return Err(
             "`Correct answer(s)` is empty; give the right answer numbers, such as 2 or 1,3".into(),
         );
     }
-    if let Some(index) = answers
+    let by_number = correct_numbers(value, answers, last_answer);
+    if by_number.is_ok() {
+        return by_number;
+    }
+    match answers
         .iter()
         .position(|(_, a)| a.eq_ignore_ascii_case(value))
     {
-        return Ok(vec![index]);
+        Some(index) => Ok(vec![index]),
+        None => by_number,
     }
+}
+
+/// Reads `Correct answer(s)` as a list of 1-based answer numbers.
+fn correct_numbers(
+    value: &str,
+    answers: &[(usize, &str)],
+    last_answer: usize,
+) -> Result<Vec<usize>, String> {
     let mut correct = Vec::new();
     for part in value
         .split([',', ';'])
@@ -276,10 +400,15 @@ fn correct_indexes(value: &str, answers: &[(usize, &str)]) -> Result<Vec<usize>,
             .ok_or_else(|| {
                 format!("`Correct answer(s)` {value:?} is not a list of answer numbers such as 1,3")
             })?;
+        if number > last_answer {
+            return Err(format!(
+                "correct answer {number} does not exist; answers are numbered 1 to {last_answer}"
+            ));
+        }
         let index = answers
             .iter()
             .position(|&(n, _)| n == number)
-            .ok_or_else(|| format!("correct answer {number} is empty or missing; fill in answer {number} or fix `Correct answer(s)`"))?;
+            .ok_or_else(|| format!("correct answer {number} is empty; fill in answer {number} or fix `Correct answer(s)`"))?;
         correct.push(index);
     }
     Ok(correct)

@@ -210,6 +210,12 @@ pub fn check_bytes<R: rand::Rng + ?Sized>(
 ) -> (FileReport, Option<Bank>) {
     let path = Path::new(file);
     let mut report = FileReport::new(file);
+    if is_blank(bytes) {
+        report.error = Some(format!(
+            "{file} is empty; add questions to it or pass another file"
+        ));
+        return (report, None);
+    }
     let format = match options.format {
         Some(format) => format,
         None => match detect(path, bytes) {
@@ -234,6 +240,12 @@ pub fn check_bytes<R: rand::Rng + ?Sized>(
     (report, bank)
 }
 
+/// Returns whether `bytes` contain nothing but a byte-order mark and whitespace.
+fn is_blank(bytes: &[u8]) -> bool {
+    let rest = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    rest.iter().all(u8::is_ascii_whitespace)
+}
+
 /// Parses `bytes` as `format`. An `Err` is a message naming the file that stops the whole file.
 fn parse<R: rand::Rng + ?Sized>(
     file: &str,
@@ -255,8 +267,10 @@ fn parse<R: rand::Rng + ?Sized>(
         )
     })?;
     match format {
-        Format::Toml => native(Bank::parse_toml(&text, file)),
-        Format::Json => native(Bank::parse_json(&text, file)),
+        // The native schema checks lengths while parsing, so it gets NFC text to count the
+        // characters that every other format counts.
+        Format::Toml => native(Bank::parse_toml(&text::nfc(&text), file)),
+        Format::Json => native(Bank::parse_json(&text::nfc(&text), file)),
         Format::Opentdb => opentdb::parse(file, &text, rng),
         Format::KahootCsv => kahoot::parse_csv(file, &text),
         Format::Gift => Ok(gift::parse(&text)),
@@ -289,15 +303,18 @@ fn native(bank: Result<Bank, crate::bank::BankError>) -> Result<Parsed, String> 
 }
 
 /// Guesses the format from the extension, and from the content where the extension is shared
-/// (`.json`) or is missing or generic (`.txt`).
+/// (`.json`) or is missing or generic (`.txt`). A ZIP archive (.xlsx, .ods) or an OLE2 file
+/// (.xls) is read as a workbook whatever its extension, because no text format starts with
+/// those bytes.
 pub fn detect(path: &Path, bytes: &[u8]) -> Option<Format> {
+    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE2_MAGIC) {
+        return Some(Format::KahootXlsx);
+    }
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    let sample = text::normalize_line_endings(&String::from_utf8_lossy(
-        &bytes[..bytes.len().min(64 * 1024)],
-    ));
+    let sample = text::sample(bytes);
     match extension.as_deref() {
         Some("toml") => Some(Format::Toml),
         Some("json") if looks_like_opentdb(&sample) => Some(Format::Opentdb),
@@ -306,10 +323,14 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<Format> {
         Some("csv") => Some(Format::KahootCsv),
         Some("gift") => Some(Format::Gift),
         Some("aiken") => Some(Format::Aiken),
-        _ if bytes.starts_with(b"PK\x03\x04") => Some(Format::KahootXlsx),
         _ => sniff_text(&sample),
     }
 }
+
+/// First bytes of a ZIP archive, the container of .xlsx and .ods workbooks.
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+/// First bytes of an OLE2 compound file, the container of .xls workbooks.
+const OLE2_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
 fn looks_like_opentdb(sample: &str) -> bool {
     [
@@ -321,7 +342,8 @@ fn looks_like_opentdb(sample: &str) -> bool {
     .any(|key| sample.contains(key))
 }
 
-/// Tells Aiken (an `ANSWER:` line) from GIFT (answers in braces) in a text file.
+/// Tells Aiken (an `ANSWER:` line), GIFT (answers in braces) and a Kahoot sheet (a header row)
+/// apart in a text file.
 fn sniff_text(sample: &str) -> Option<Format> {
     let trimmed = sample.trim_start_matches('\u{FEFF}').trim_start();
     if trimmed.starts_with('{') && looks_like_opentdb(sample) {
@@ -339,6 +361,10 @@ fn sniff_text(sample: &str) -> Option<Format> {
     }
     if lines().any(|l| l.contains('{') && !l.starts_with("//")) && sample.contains('}') {
         return Some(Format::Gift);
+    }
+    // Excel saves a sheet as "Unicode Text" or "Text (Tab delimited)" with a .txt extension.
+    if kahoot::find_separator(sample).is_some() {
+        return Some(Format::KahootCsv);
     }
     None
 }

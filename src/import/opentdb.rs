@@ -93,10 +93,11 @@ fn candidate<R: rand::Rng + ?Sized>(item: Item, location: Location, rng: &mut R)
         .iter()
         .map(|a| decode_entities(a))
         .collect();
-    let boolean = item.kind.as_deref() == Some("boolean");
+    // True/False keeps that order. A boolean item with other answers is read like any other.
+    let boolean = item.kind.as_deref() == Some("boolean") && is_true_false(&correct_text, &options);
     let correct = if boolean {
         options = vec!["True".to_string(), "False".to_string()];
-        usize::from(!correct_text.eq_ignore_ascii_case("true"))
+        usize::from(!correct_text.trim().eq_ignore_ascii_case("true"))
     } else {
         let position = rng.random_range(0..=options.len());
         options.insert(position, correct_text);
@@ -110,6 +111,15 @@ fn candidate<R: rand::Rng + ?Sized>(item: Item, location: Location, rng: &mut R)
         time_limit: None,
         points: None,
     }
+}
+
+/// Returns whether the answers are True and False, in any case and order.
+fn is_true_false(correct: &str, incorrect: &[String]) -> bool {
+    let [other] = incorrect else {
+        return false;
+    };
+    let is = |text: &str, word: &str| text.trim().eq_ignore_ascii_case(word);
+    (is(correct, "true") && is(other, "false")) || (is(correct, "false") && is(other, "true"))
 }
 
 /// Recognizes the API's optional encodings from the first item: with `encode=base64` the

@@ -307,3 +307,254 @@ fn native_files_without_an_extension_are_detected() {
         b"title = \"T\"\n\n[[questions]]\ntext = \"Q\"\noptions = [\"a\", \"b\"]\ncorrect = 1\n";
     assert_eq!(detect(Path::new("upload"), toml), Some(Format::Toml));
 }
+
+/// Reads `bytes` as if they were a file named `name`, and returns the report and the bank.
+fn load_bytes(name: &str, bytes: &[u8]) -> (FileReport, Option<Bank>) {
+    check_bytes(
+        name,
+        bytes,
+        &ImportOptions::default(),
+        &mut StdRng::seed_from_u64(3),
+    )
+}
+
+#[test]
+fn kahoot_correct_numbers_before_text() {
+    // Answer 3 is "2": `Correct answer(s)` 3 means that answer, not the answer whose text is "3".
+    let text = "Question,Answer 1,Answer 2,Answer 3,Answer 4,Time limit,Correct answer(s)\n\
+                How many moons has Mars?,0,1,2,3,20,3\n\
+                Which are even?,1,2,3,4,20,\"2,4\"\n";
+    let (report, bank) = load_bytes("moons.csv", text.as_bytes());
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(right(question(&bank, "How many moons")), ["2"]);
+    assert_eq!(right(question(&bank, "Which are even")), ["2", "4"]);
+}
+
+#[test]
+fn kahoot_semicolon_template_export() {
+    // Spreadsheets in locales with a decimal comma export with semicolons. The template's time
+    // header contains as many commas as the row has semicolons.
+    let text = ";;;;;;;\n\
+                ;Quiz template;;;;;;\n\
+                ;Question - max 120 characters;Answer 1 - max 75 characters;Answer 2 - max 75 characters;Answer 3 - max 75 characters;Answer 4 - max 75 characters;Time limit (sec) \u{2013} 5, 10, 20, 30, 60, 90, 120, or 240 secs;Correct answer(s) - choose at least one\n\
+                1;Which is pi rounded?;3,14;2,72;;;20;1\n\
+                2;;;;;;;\n";
+    let (report, bank) = load_bytes("semicolons.csv", text.as_bytes());
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(report.usable, 1);
+    let pi = question(&bank, "Which is pi");
+    assert_eq!(pi.options, ["3,14", "2,72"]);
+    assert_eq!(right(pi), ["3,14"]);
+}
+
+#[test]
+fn workbook_detected_despite_extension() {
+    // A workbook saved or renamed with a text extension is still a workbook, and reading it as
+    // text would report invalid UTF-8.
+    let bytes = std::fs::read(fixture("kahoot.xlsx")).unwrap();
+    for name in ["quiz.csv", "quiz.txt", "quiz.json"] {
+        assert_eq!(
+            detect(Path::new(name), &bytes),
+            Some(Format::KahootXlsx),
+            "{name}"
+        );
+        let (report, bank) = load_bytes(name, &bytes);
+        assert!(bank.is_some(), "{report:?}");
+        assert_eq!(report.usable, 3, "{name}");
+    }
+}
+
+#[test]
+fn kahoot_csv_rows_count_records() {
+    // A spreadsheet numbers rows, not lines: a cell with line breaks stays in one row.
+    let text = "Question,Answer 1,Answer 2,Time limit,Correct answer(s)\r\n\
+                \"Two\r\nlines\",a,\"b\r\nc\",20,1\r\n\
+                Broken,a,b,20,9\r\n";
+    let (report, _) = load_bytes("rows.csv", text.as_bytes());
+    assert_eq!(report.usable, 1);
+    assert_eq!(report.skipped.len(), 1, "{report:?}");
+    assert_eq!(report.skipped[0].location, Location::Row(3));
+}
+
+#[test]
+fn windows_1252_keeps_utf8_in_mixed_file() {
+    // A UTF-8 file with one question pasted from a Windows-1252 editor.
+    let mut bytes = "Caf\u{e9} or tea?\nA. Caf\u{e9}\nB. Tea\nANSWER: A\n\n"
+        .as_bytes()
+        .to_vec();
+    bytes.extend_from_slice(b"Na\xefve \x93quoted\x94?\nA. yes\nB. no\nANSWER: B\n");
+    let options = ImportOptions {
+        encoding: Encoding::Windows1252,
+        ..ImportOptions::default()
+    };
+    let (report, bank) = check_bytes("mixed.aiken", &bytes, &options, &mut rand::rng());
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(bank.questions[0].text, "Café or tea?");
+    assert_eq!(bank.questions[0].options[0], "Café");
+    assert_eq!(bank.questions[1].text, "Naïve \u{201C}quoted\u{201D}?");
+}
+
+#[test]
+fn kahoot_correct_beyond_last_column() {
+    let text = "Question,Answer 1,Answer 2,Answer 3,Answer 4,Time limit,Correct answer(s)\n\
+                Which?,a,b,c,d,20,5\n\
+                Which one?,a,b,,,20,3\n";
+    let (report, _) = load_bytes("range.csv", text.as_bytes());
+    assert_eq!(report.skipped.len(), 2, "{report:?}");
+    let beyond = &report.skipped[0].message;
+    assert!(
+        beyond.ends_with("correct answer 5 does not exist; answers are numbered 1 to 4"),
+        "{beyond}"
+    );
+    let empty = &report.skipped[1].message;
+    assert!(
+        empty.ends_with("correct answer 3 is empty; fill in answer 3 or fix `Correct answer(s)`"),
+        "{empty}"
+    );
+}
+
+#[test]
+fn native_limits_count_nfc_characters() {
+    // 100 letters é written as e and a combining accent: 200 code points, 100 characters.
+    let option = "e\u{0301}".repeat(100);
+    let text = format!(
+        "title = \"Accents\"\n[[questions]]\ntext = \"Which?\"\noptions = [\"{option}\", \"b\"]\ncorrect = 1\n"
+    );
+    let (report, bank) = load_bytes("accents.toml", text.as_bytes());
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(bank.questions[0].options[0], "\u{e9}".repeat(100));
+}
+
+#[test]
+fn gift_arrow_choice_not_matching() {
+    // Moodle reads answers with a wrong option (~) as multiple choice. Only `=a -> b` pairs
+    // without one are matching.
+    let text = "Which C operator reads a member through a pointer?{=-> ~. ~*}\n\n\
+                Pair them.{=cat -> meow =dog -> woof}\n";
+    let (report, bank) = load_bytes("arrows.gift", text.as_bytes());
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(report.usable, 1);
+    let arrow = question(&bank, "Which C operator");
+    assert_eq!(arrow.options, ["->", ".", "*"]);
+    assert_eq!(right(arrow), ["->"]);
+    assert_eq!(report.skipped.len(), 1);
+    assert!(
+        report.skipped[0]
+            .message
+            .contains("matching question skipped"),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn gift_unescaped_latex_braces_explained() {
+    let text = "What is $$\\frac{1}{2}$$ as a decimal?{=0.5 ~2}\n";
+    let (report, _) = load_bytes("latex.gift", text.as_bytes());
+    assert_eq!(report.skipped.len(), 1, "{report:?}");
+    let reason = &report.skipped[0].message;
+    assert!(reason.contains("write \\{ and \\}"), "{reason}");
+}
+
+#[test]
+fn opentdb_boolean_keeps_other_answers() {
+    // A boolean item whose answers are not True and False keeps its own answers.
+    let text = r#"{"response_code":0,"results":[
+{"type":"boolean","category":"x","question":"Is it?","correct_answer":"Yes","incorrect_answers":["No"]},
+{"type":"boolean","category":"x","question":"Is it false?","correct_answer":"false","incorrect_answers":["true"]}]}"#;
+    let (report, bank) = load_bytes("yes.json", text.as_bytes());
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    let yes = question(&bank, "Is it?");
+    assert_eq!(right(yes), ["Yes"]);
+    assert_eq!(yes.options.len(), 2);
+    let false_item = question(&bank, "Is it false?");
+    assert_eq!(false_item.options, ["True", "False"]);
+    assert_eq!(right(false_item), ["False"]);
+}
+
+#[test]
+fn empty_file_reported_as_empty() {
+    for (name, bytes) in [
+        ("empty.gift", &b""[..]),
+        ("blank.aiken", b"\xEF\xBB\xBF \r\n\n"),
+        ("empty.csv", b""),
+    ] {
+        let (report, bank) = load_bytes(name, bytes);
+        assert!(bank.is_none(), "{name}");
+        let error = report.error.unwrap_or_default();
+        assert_eq!(
+            error,
+            format!("{name} is empty; add questions to it or pass another file"),
+            "{name}"
+        );
+    }
+}
+
+/// Encodes `text` as UTF-16LE with a byte-order mark, as Excel's "Unicode Text" and Windows
+/// Notepad's "Unicode" save.
+fn utf16le(text: &str) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in text.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    bytes
+}
+
+#[test]
+fn utf16_files_read_by_bom() {
+    let aiken = utf16le("Which is a fruit?\r\nA) Apple\r\nB) Brick\r\nANSWER: A\r\n");
+    let (report, bank) = load_bytes("fruit.txt", &aiken);
+    assert_eq!(report.format, Some(Format::Aiken), "{report:?}");
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(right(&bank.questions[0]), ["Apple"]);
+
+    // Excel's "Unicode Text" export separates cells with tabs.
+    let sheet = utf16le(
+        "Question\tAnswer 1\tAnswer 2\tTime limit (sec)\tCorrect answer(s)\r\n\
+         Which is blue?\tSky\tGrass\t20\t1\r\n",
+    );
+    for name in ["sheet.csv", "sheet.txt"] {
+        let (report, bank) = load_bytes(name, &sheet);
+        assert_eq!(report.format, Some(Format::KahootCsv), "{name}");
+        let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+        assert_eq!(bank.questions[0].options, ["Sky", "Grass"]);
+        assert_eq!(right(&bank.questions[0]), ["Sky"]);
+    }
+}
+
+#[test]
+fn aiken_question_starting_with_answer_word() {
+    let text = "ANSWERS IN CAPITALS: which is loud?\nA. SHOUTING\nB. whispering\nANSWER: A\n";
+    let (report, bank) = load_bytes("caps.aiken", text.as_bytes());
+    let bank = bank.unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(
+        bank.questions[0].text,
+        "ANSWERS IN CAPITALS: which is loud?"
+    );
+    assert_eq!(right(&bank.questions[0]), ["SHOUTING"]);
+}
+
+#[test]
+fn workbook_with_stray_far_cell() {
+    // One value in XFD1048576 must not make the reader allocate the whole sheet as a grid.
+    let (report, bank) = load("stray_cell.xlsx");
+    assert_eq!(report.usable, 3, "{report:?}");
+    assert_eq!(report.skipped[0].location, Location::Row(12));
+    assert_eq!(right(&bank.questions[0]), ["Mercury"]);
+}
+
+#[test]
+fn duplicate_options_warned() {
+    let text = "Which is right?\nA. Paris\nB. Lyon\nC. Paris\nANSWER: A\n";
+    let (report, bank) = load_bytes("dup.aiken", text.as_bytes());
+    assert!(bank.is_some(), "{report:?}");
+    assert_eq!(report.warnings.len(), 1, "{report:?}");
+    let warning = &report.warnings[0];
+    assert_eq!(warning.location, Location::Line(1));
+    assert!(
+        warning
+            .message
+            .ends_with("options 1 and 3 are both \"Paris\"; players cannot tell them apart"),
+        "{}",
+        warning.message
+    );
+}

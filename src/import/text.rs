@@ -19,7 +19,8 @@ pub enum Encoding {
     /// UTF-8, with or without a byte-order mark. Invalid bytes are an error.
     #[default]
     Utf8,
-    /// Windows-1252 (Western European), which Excel and old Windows editors write.
+    /// Windows-1252 (Western European), which Excel and old Windows editors write. Valid UTF-8
+    /// sequences in the file are kept as UTF-8.
     Windows1252,
 }
 
@@ -59,7 +60,38 @@ impl InvalidUtf8 {
 }
 
 /// Decodes file bytes into text with `\n` line endings and without a leading byte-order mark.
+/// A UTF-16 byte-order mark, which Excel's "Unicode Text" export and Windows Notepad's
+/// "Unicode" write, selects UTF-16 and overrides `encoding`.
 pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, InvalidUtf8> {
+    let text = match (utf16(bytes), encoding) {
+        (Some(text), _) => text,
+        (None, encoding) => decode_8bit(bytes, encoding)?,
+    };
+    // A byte-order mark also turns up inside files that were pasted or concatenated together,
+    // where it would hide an `ANSWER:` or a `::title::` at the start of a line.
+    Ok(normalize_line_endings(&text).replace(BOM, ""))
+}
+
+/// Decodes a file that starts with a UTF-16 byte-order mark, replacing unpaired surrogates
+/// with U+FFFD. Returns `None` for other files.
+fn utf16(bytes: &[u8]) -> Option<String> {
+    let (encoding, _) = encoding_rs::Encoding::for_bom(bytes)?;
+    if encoding == encoding_rs::UTF_8 {
+        return None;
+    }
+    let (text, _, _) = encoding.decode(bytes);
+    Some(text.into_owned())
+}
+
+/// Returns the start of a file as text for format detection, without failing on invalid bytes.
+pub fn sample(bytes: &[u8]) -> String {
+    let start = &bytes[..bytes.len().min(64 * 1024)];
+    let text = utf16(start).unwrap_or_else(|| String::from_utf8_lossy(start).into_owned());
+    normalize_line_endings(&text)
+}
+
+/// Decodes UTF-8 or Windows-1252 bytes.
+fn decode_8bit(bytes: &[u8], encoding: Encoding) -> Result<String, InvalidUtf8> {
     let text = match encoding {
         Encoding::Utf8 => {
             let bom_len = if bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -81,19 +113,50 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, InvalidUtf8> {
                 }
             }
         }
-        Encoding::Windows1252 => {
-            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
-            text.into_owned()
-        }
+        Encoding::Windows1252 => decode_mixed(bytes),
     };
-    // A byte-order mark also turns up inside files that were pasted or concatenated together,
-    // where it would hide an `ANSWER:` or a `::title::` at the start of a line.
-    Ok(normalize_line_endings(&text).replace(BOM, ""))
+    Ok(text)
+}
+
+/// Decodes text that is UTF-8 in places and Windows-1252 in others, as when a question is
+/// pasted from an old Windows editor into a UTF-8 file. Valid UTF-8 sequences stay as they
+/// are, and every other byte is read as Windows-1252. A leading byte-order mark is dropped.
+///
+/// NOTE: a pure Windows-1252 text in which a letter such as `Ã` is followed by one or two
+/// characters from 0x80 to 0xBF (`©`, `€`) forms valid UTF-8 and is read as UTF-8. Such pairs
+/// are rare in real text.
+fn decode_mixed(bytes: &[u8]) -> String {
+    let mut rest = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut text = String::with_capacity(rest.len());
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                text.push_str(valid);
+                return text;
+            }
+            Err(e) => {
+                let (valid, invalid) = rest.split_at(e.valid_up_to());
+                text.push_str(std::str::from_utf8(valid).expect("checked as valid UTF-8"));
+                // A sequence cut by the end of the file has no error length, so each of its
+                // bytes is read as one Windows-1252 character.
+                let length = e.error_len().unwrap_or(invalid.len());
+                let (windows, _) =
+                    encoding_rs::WINDOWS_1252.decode_without_bom_handling(&invalid[..length]);
+                text.push_str(&windows);
+                rest = &invalid[length..];
+            }
+        }
+    }
 }
 
 /// Turns CRLF and lone CR line endings into LF.
 pub fn normalize_line_endings(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// Returns `text` in Unicode normalization form C, where `e` and a combining accent become `é`.
+pub fn nfc(text: &str) -> String {
+    text.nfc().collect()
 }
 
 /// Cleans one field: NFC normalization, invisible characters removed, runs of whitespace
