@@ -119,11 +119,9 @@ fn load_questions(paths: &[PathBuf], options: &ImportOptions) -> Result<Bank, St
             "question file has skipped questions or warnings"
         );
         eprintln!(
-            "{}: {} usable, {} skipped, {} warnings; run `quizcast check {}` for details",
+            "{}: {}; run `quizcast check {}` for details",
             report.file,
-            report.usable,
-            report.skipped.len(),
-            report.warnings.len(),
+            report.counts(),
             report.file
         );
     }

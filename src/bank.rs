@@ -161,11 +161,21 @@ impl Bank {
 
     /// Parses and validates JSON text; `file` names the source in errors.
     pub fn parse_json(text: &str, file: &str) -> Result<Bank, BankError> {
-        let raw: RawBank = serde_json::from_str(text).map_err(|e| BankError::Syntax {
+        let syntax = |message: String| BankError::Syntax {
             file: file.to_string(),
             format: "JSON",
-            message: e.to_string(),
-        })?;
+            message,
+        };
+        // serde names the private struct when the top level is not an object, so that case
+        // gets its own message.
+        if text.trim_start().starts_with('[') {
+            return Err(syntax(
+                "the file is a JSON array; a question file is an object such as \
+                 {\"title\": \"Friday quiz\", \"questions\": [...]}"
+                    .into(),
+            ));
+        }
+        let raw: RawBank = serde_json::from_str(text).map_err(|e| syntax(e.to_string()))?;
         raw.validate(file)
     }
 }
@@ -447,5 +457,12 @@ time_limit = 30
         std::fs::write(&path, GOOD).unwrap();
         let message = Bank::load(&path).unwrap_err().to_string();
         assert!(message.contains("use .toml or .json"), "{message}");
+    }
+
+    #[test]
+    fn json_array_gets_a_readable_error() {
+        let error = Bank::parse_json("[]", "q.json").unwrap_err().to_string();
+        assert!(error.contains("JSON array"), "{error}");
+        assert!(!error.contains("RawBank"), "{error}");
     }
 }

@@ -91,7 +91,7 @@ fn check_every_good_fixture_exits_zero() {
         "kahoot.csv: Kahoot CSV\n  5 usable, 1 skipped, 2 warnings",
         "kahoot_plain.csv: Kahoot CSV\n  2 usable, 0 skipped, 0 warnings",
         "kahoot.xlsx: Kahoot spreadsheet\n  3 usable, 1 skipped, 0 warnings",
-        "quiz.gift: Moodle GIFT\n  8 usable, 6 skipped, 1 warnings",
+        "quiz.gift: Moodle GIFT\n  8 usable, 6 skipped, 1 warning",
         "quiz.aiken: Aiken\n  3 usable, 0 skipped, 0 warnings",
     ] {
         assert!(text.contains(line), "missing {line:?} in:\n{text}");

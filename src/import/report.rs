@@ -158,6 +158,17 @@ impl FileReport {
         message
     }
 
+    /// Returns the counts as words, such as "3 usable, 0 skipped, 1 warning".
+    pub fn counts(&self) -> String {
+        let warnings = self.warnings.len();
+        let plural = if warnings == 1 { "" } else { "s" };
+        format!(
+            "{} usable, {} skipped, {warnings} warning{plural}",
+            self.usable,
+            self.skipped.len()
+        )
+    }
+
     /// Formats the report as lines for a terminal.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
@@ -167,12 +178,7 @@ impl FileReport {
             out.push_str(&format!("  error: {error}\n"));
             return out;
         }
-        out.push_str(&format!(
-            "  {} usable, {} skipped, {} warnings\n",
-            self.usable,
-            self.skipped.len(),
-            self.warnings.len()
-        ));
+        out.push_str(&format!("  {}\n", self.counts()));
         for note in &self.skipped {
             out.push_str(&format!(
                 "  skipped {}: {}\n",

@@ -64,6 +64,59 @@ pub fn fit_to_width(text: &str, width: usize) -> String {
     fitted
 }
 
+/// Word-wraps `text` into at most `height` lines of at most `width` display cells. Words wider
+/// than a line are broken between graphemes. When the text does not fit, the last line ends
+/// with "…", so a cut question never looks complete.
+pub fn wrap_to_box(text: &str, width: usize, height: usize) -> Vec<String> {
+    if width == 0 || height == 0 {
+        return Vec::new();
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split_whitespace() {
+        let cells = display_width(word);
+        if used > 0 && used + 1 + cells <= width {
+            line.push(' ');
+            line.push_str(word);
+            used += 1 + cells;
+            continue;
+        }
+        if used > 0 {
+            lines.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        if cells <= width {
+            line.push_str(word);
+            used = cells;
+            continue;
+        }
+        for grapheme in word.graphemes(true) {
+            let g = display_width(grapheme);
+            if used + g > width && used > 0 {
+                lines.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            line.push_str(grapheme);
+            used += g;
+        }
+    }
+    if used > 0 {
+        lines.push(line);
+    }
+    if lines.len() > height {
+        lines.truncate(height);
+        let last = lines.pop().unwrap_or_default();
+        // Force the ellipsis even when the kept line itself fits.
+        let mut cut = fit_to_width(&format!("{last} \u{2026}"), width);
+        if !cut.ends_with('\u{2026}') {
+            cut.push('\u{2026}');
+        }
+        lines.push(cut);
+    }
+    lines
+}
+
 /// Returns the number of terminal cells `text` takes, as ratatui counts them.
 pub fn display_width(text: &str) -> usize {
     ratatui::text::Span::raw(text).width()
@@ -143,5 +196,21 @@ mod tests {
             "e\u{0301}e\u{0301}…"
         );
         assert_eq!(fit_to_width("👩\u{200D}💻👩\u{200D}💻", 3), "👩\u{200D}💻…");
+    }
+
+    #[test]
+    fn wrap_to_box_marks_a_cut() {
+        assert_eq!(
+            wrap_to_box("one two three", 7, 2),
+            vec!["one two".to_string(), "three".to_string()]
+        );
+        let cut = wrap_to_box("one two three four five", 7, 2);
+        assert_eq!(cut.len(), 2);
+        assert!(cut[1].ends_with('\u{2026}'), "{cut:?}");
+        assert!(cut.iter().all(|l| display_width(l) <= 7), "{cut:?}");
+        let wide = wrap_to_box("日本語のテキストです", 6, 5);
+        assert!(wide.iter().all(|l| display_width(l) <= 6), "{wide:?}");
+        assert_eq!(wide.concat(), "日本語のテキストです");
+        assert!(wrap_to_box("x", 0, 3).is_empty());
     }
 }

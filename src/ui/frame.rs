@@ -8,7 +8,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::format::{display_width, fit_to_width};
+use super::format::{display_width, fit_to_width, wrap_to_box};
 use super::marks::option_mark;
 
 /// Smallest terminal width the screens are laid out for.
@@ -93,6 +93,17 @@ fn fit_header(left: &str, right: &str, width: usize) -> (String, String) {
 /// Draws a dim hint line such as "Enter/Space: start  q: quit".
 pub fn render_hint(hint: &str, area: Rect, buf: &mut Buffer) {
     Line::styled(format!(" {hint}"), Style::new().fg(Color::DarkGray)).render(area, buf);
+}
+
+/// Draws a question's text in bold, word-wrapped to `area`, ending in "…" when it is cut.
+pub fn wrapped_text(text: &str, area: Rect, buf: &mut Buffer) {
+    let lines: Vec<Line> = wrap_to_box(text, area.width.into(), area.height.into())
+        .into_iter()
+        .map(Line::from)
+        .collect();
+    Paragraph::new(lines)
+        .style(Style::new().add_modifier(Modifier::BOLD))
+        .render(area, buf);
 }
 
 /// Builds the filled row of option `index`: its shape, an optional number and its text, padded

@@ -6,13 +6,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
 
 use super::leaderboard::Leaderboard;
 use super::state::OpenQuestion;
 use crate::host::events::Standing;
 use crate::ui::format::seconds_left;
-use crate::ui::frame::{chrome, option_row, render_header, render_hint};
+use crate::ui::frame::{chrome, option_row, render_header, render_hint, wrapped_text};
 
 /// Narrowest body that still gets the leaderboard beside the question.
 pub const MIN_WIDTH_FOR_SIDE_PANEL: u16 = 64;
@@ -54,10 +54,7 @@ impl Widget for QuestionView<'_> {
             Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(main);
 
         Paragraph::new(self.status_line()).render(status, buf);
-        Paragraph::new(question.text.as_str())
-            .style(Style::new().add_modifier(Modifier::BOLD))
-            .wrap(Wrap { trim: true })
-            .render(text, buf);
+        wrapped_text(&question.text, text, buf);
         render_options(&question.options, options, buf);
     }
 }

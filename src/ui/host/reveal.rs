@@ -5,13 +5,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
 
 use super::question::split_side_panel;
 use super::state::Reveal;
 use crate::host::events::Standing;
 use crate::ui::format::{display_width, fit_to_width};
-use crate::ui::frame::{chrome, render_header, render_hint};
+use crate::ui::frame::{chrome, render_header, render_hint, wrapped_text};
 use crate::ui::marks::option_mark;
 
 /// Widest an option label may get before the bars.
@@ -60,10 +60,7 @@ impl Widget for RevealView<'_> {
         let text = split_side_panel(upper, self.top, "Top 5", buf);
 
         if let Some(question) = &reveal.question {
-            Paragraph::new(question.text.as_str())
-                .style(Style::new().add_modifier(Modifier::BOLD))
-                .wrap(Wrap { trim: true })
-                .render(text, buf);
+            wrapped_text(&question.text, text, buf);
         }
         Paragraph::new(self.bar_lines(bars.width)).render(bars, buf);
         Line::from(format!("{} answered", reveal.answered)).render(total, buf);

@@ -6,11 +6,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::Widget;
 
 use super::state::{AnswerStatus, Round};
 use crate::ui::format::seconds_left;
-use crate::ui::frame::option_row;
+use crate::ui::frame::{option_row, wrapped_text};
 use crate::ui::marks::option_mark;
 
 /// Width of the cursor column left of the options.
@@ -35,10 +35,7 @@ pub fn render_question(round: &Round, now: Instant, body: Rect, buf: &mut Buffer
     ])
     .areas(body);
 
-    Paragraph::new(round.text.as_str())
-        .style(Style::new().add_modifier(Modifier::BOLD))
-        .wrap(Wrap { trim: true })
-        .render(text, buf);
+    wrapped_text(&round.text, text, buf);
     render_options(round, options, option_rows > count, buf);
     status_line(round, now).render(status, buf);
 }
