@@ -66,8 +66,8 @@ fn browser_available() -> bool {
         .arg("--version")
         .output()
         .is_ok_and(|output| output.status.success());
-    let playwright = browser_dir().join("node_modules/playwright-core").is_dir();
-    if chromium.exists() && node && playwright {
+    let playwright = chromium.exists() && node && playwright_installed();
+    if playwright {
         return true;
     }
     eprintln!(
@@ -76,6 +76,25 @@ fn browser_available() -> bool {
         chromium.display()
     );
     false
+}
+
+/// Reports whether playwright-core is in tests/browser/node_modules, running `npm ci` there
+/// once per test run when it is missing and npm is on the PATH.
+fn playwright_installed() -> bool {
+    static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *INSTALLED.get_or_init(|| {
+        let module = browser_dir().join("node_modules/playwright-core");
+        if module.is_dir() {
+            return true;
+        }
+        eprintln!("running `npm ci` in tests/browser for playwright-core");
+        let installed = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(browser_dir())
+            .status()
+            .is_ok_and(|status| status.success());
+        installed && module.is_dir()
+    })
 }
 
 /// Returns a port that was free on 127.0.0.1 a moment ago.
