@@ -61,6 +61,7 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
         results: args.results.clone(),
         db,
         resume,
+        limits: args.limits.limits(),
     };
     let mut running = host::start(options).await.map_err(|e| e.to_string())?;
     raise_open_files_limit();

@@ -11,6 +11,7 @@ use quizcast::host::actor::Automation;
 use quizcast::host::events::HostCommand;
 use quizcast::host::{self, HostOptions, RunningHost};
 use quizcast::protocol::ServerMessage;
+use quizcast::server::limits::Limits;
 use rusqlite::Connection;
 
 async fn host_with_db(db: &Path, resume: Option<Option<String>>) -> RunningHost {
@@ -24,6 +25,7 @@ async fn host_with_db(db: &Path, resume: Option<Option<String>>) -> RunningHost 
         results: None,
         db: Some(db.to_path_buf()),
         resume,
+        limits: Limits::default(),
     })
     .await
     .expect("host starts")
@@ -136,6 +138,7 @@ async fn resumed_game_keeps_players_and_scores() {
         results: None,
         db: Some(db.clone()),
         resume: Some(Some("SAVE".into())),
+        limits: Limits::default(),
     })
     .await
     .err()

@@ -42,6 +42,8 @@ pub enum ClientError {
     SessionRejected(String),
     #[error("the host ended the game")]
     HostEnded,
+    #[error("the host closed the connection for good (code {code}): {reason}")]
+    Closed { code: u16, reason: String },
     #[error(
         "lost the connection to the host and could not reconnect within {:.0} s ({attempts} attempts): {last}; check that the host is running, then run quizcast play again to rejoin",
         after.as_secs_f64()

@@ -27,7 +27,7 @@ use super::probe::Probe;
 use super::reconnect::{Backoff, ReconnectPolicy};
 use crate::protocol::{
     AnswerEvent, CLOSE_HOST_ENDED, CONNECTION_TIMEOUT_MS, Channel, ClientMessage,
-    PlayerChannelEvent, QuestionsEvent, ServerMessage, unix_ms,
+    PlayerChannelEvent, QuestionsEvent, ServerMessage, close_is_final, unix_ms,
 };
 use crate::server::http::{JoinRequest, JoinResponse};
 
@@ -446,16 +446,19 @@ impl Session {
         let text = match frame {
             Some(Ok(Message::Text(text))) => text,
             Some(Ok(Message::Close(frame))) => {
-                if frame
-                    .as_ref()
-                    .is_some_and(|f| u16::from(f.code) == CLOSE_HOST_ENDED)
-                {
+                let code = frame.as_ref().map(|f| u16::from(f.code));
+                if code == Some(CLOSE_HOST_ENDED) {
                     return Err(ClientError::HostEnded);
                 }
                 let reason = frame
                     .map(|f| f.reason.to_string())
                     .filter(|r| !r.is_empty())
                     .unwrap_or_else(|| "the host closed the connection".into());
+                // Codes such as kicked or unauthorized end the session; the rest (rate limited,
+                // too slow, too large, going away) are worth a reconnect.
+                if let Some(code) = code.filter(|c| close_is_final(*c)) {
+                    return Err(ClientError::Closed { code, reason });
+                }
                 return Err(ClientError::ConnectionLost(reason));
             }
             Some(Ok(_)) => return Ok(Step::Continue),

@@ -52,6 +52,8 @@ pub struct HostOptions {
     /// Resume a game from `db` instead of starting one: `Some(None)` for the most recent
     /// unfinished game, `Some(Some(code))` for that game.
     pub resume: Option<Option<String>>,
+    /// Limits on message sizes, rates, connections and timeouts.
+    pub limits: server::limits::Limits,
 }
 
 /// A failure to start the host.
@@ -72,6 +74,8 @@ pub enum HostError {
     Store(#[from] StoreError),
     #[error("--resume needs the database the game was hosted with; pass --db FILE")]
     ResumeNeedsDb,
+    #[error("invalid limits: {0}")]
+    Limits(String),
 }
 
 /// A host whose server and game are running.
@@ -122,6 +126,7 @@ impl RunningHost {
 /// Binds the listener and starts the server and the game (a new one, or one resumed from the
 /// database).
 pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
+    options.limits.validate().map_err(HostError::Limits)?;
     let (game, saved) = prepare_game(&options)?;
     let code = game.code().to_string();
     let listener = listen(options.bind).map_err(|source| HostError::Bind {
@@ -138,7 +143,12 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
     };
 
     let hub = Arc::new(Hub::default());
-    let state = Arc::new(AppState::new(public_base, options.join_rate, hub.clone()));
+    let state = Arc::new(AppState::new(
+        public_base,
+        options.join_rate,
+        hub.clone(),
+        options.limits.clone(),
+    ));
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (actor_events_tx, actor_events_rx) = mpsc::unbounded_channel();
     let store = open_store(&options, &game, saved.as_ref(), actor_events_tx.clone())?;

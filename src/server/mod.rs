@@ -6,16 +6,19 @@
 pub mod admission;
 pub mod http;
 pub mod hub;
+pub mod limits;
 pub mod metrics;
 pub mod registry;
 pub mod ws;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
@@ -23,6 +26,7 @@ use tokio::sync::watch;
 
 use admission::Admission;
 use hub::Hub;
+use limits::{IpConnections, Limits};
 use registry::Registry;
 
 /// State shared by every request and connection.
@@ -31,6 +35,9 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub admission: Admission,
     pub metrics: metrics::Metrics,
+    pub limits: Limits,
+    /// Open WebSocket connections per client address, checked against `limits`.
+    pub ip_connections: Arc<IpConnections>,
     /// Base URL players use, such as `http://192.168.1.20:7878`, without a trailing slash.
     pub public_base: String,
     /// Random id of this server run, sent in `connection_ack`; sequence numbers restart with it.
@@ -42,12 +49,19 @@ pub struct AppState {
 
 impl AppState {
     /// Creates the state for a server reachable at `public_base`.
-    pub fn new(public_base: String, join_rate: NonZeroU32, hub: Arc<Hub>) -> AppState {
+    pub fn new(
+        public_base: String,
+        join_rate: NonZeroU32,
+        hub: Arc<Hub>,
+        limits: Limits,
+    ) -> AppState {
         AppState {
             registry: Registry::default(),
             hub,
             admission: Admission::new(join_rate),
             metrics: metrics::Metrics::default(),
+            limits,
+            ip_connections: Arc::default(),
             public_base: public_base.trim_end_matches('/').to_string(),
             epoch: format!("{:016x}", rand::random::<u64>()),
             next_conn_id: AtomicU64::new(1),
@@ -85,12 +99,18 @@ impl AppState {
 
 /// Builds the routes.
 pub fn router(state: Arc<AppState>) -> Router {
+    let max_body = state.limits.max_body_bytes;
     Router::new()
         .route("/join/{code}", get(http::join_page))
         .route("/api/games/{code}", get(http::game_info))
         .route("/api/games/{code}/players", post(http::join_game))
         .route("/api/metrics", get(metrics::metrics))
         .route("/ws", get(ws::upgrade))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::reject_large_bodies,
+        ))
         .with_state(state)
 }
 
@@ -108,7 +128,9 @@ pub async fn serve(
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
     });
-    axum::serve(listener, router(state))
+    // The peer address is needed for the per-address connection limit.
+    let service = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -16,6 +16,7 @@ use quizcast::host::actor::Automation;
 use quizcast::host::{self, HostOptions, RunningHost};
 use quizcast::protocol::{ClientMessage, ServerMessage};
 use quizcast::server::http::JoinResponse;
+use quizcast::server::limits::Limits;
 use serde_json::json;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -45,6 +46,7 @@ pub async fn start_host(bank: Bank, join_rate: u32, automation: Automation) -> R
         results: None,
         db: None,
         resume: None,
+        limits: Limits::default(),
     })
     .await
     .expect("host starts")
@@ -365,13 +367,21 @@ pub mod process;
 impl RawClient {
     /// Reads and discards frames until the server's close frame; returns its reason.
     pub async fn read_until_close(&mut self) -> String {
+        self.read_close().await.1
+    }
+
+    /// Reads and discards frames until the server's close frame; returns its code (0 for a
+    /// close without a frame) and reason.
+    pub async fn read_close(&mut self) -> (u16, String) {
         loop {
             let frame = tokio::time::timeout(Duration::from_secs(30), self.socket.next())
                 .await
                 .expect("a frame within 30 s");
             match frame {
-                Some(Ok(Message::Close(Some(close)))) => return close.reason.to_string(),
-                Some(Ok(Message::Close(None))) | None => return String::new(),
+                Some(Ok(Message::Close(Some(close)))) => {
+                    return (u16::from(close.code), close.reason.to_string());
+                }
+                Some(Ok(Message::Close(None))) | None => return (0, String::new()),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => panic!("connection failed before its close frame: {e}"),
             }
@@ -396,6 +406,7 @@ pub async fn start_host_behind(
         results: None,
         db: None,
         resume: None,
+        limits: Limits::default(),
     })
     .await
     .expect("host starts")
