@@ -323,23 +323,28 @@ impl Connection {
         }
     }
 
+    /// Returns the close for a frame the WebSocket layer rejected: 1009 for one over the size
+    /// limit, 1007 for a text frame that is not UTF-8, 1002 for any other protocol violation.
     fn read_error(&self, error: axum::Error) -> CloseReason {
-        let too_big = std::error::Error::source(&error)
-            .and_then(|e| e.downcast_ref::<tungstenite::Error>())
-            .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)));
+        let cause =
+            std::error::Error::source(&error).and_then(|e| e.downcast_ref::<tungstenite::Error>());
         tracing::debug!(conn.id = self.conn.id, error = %error, "closing connection after read error");
-        if too_big {
-            return CloseReason {
+        match cause {
+            Some(tungstenite::Error::Capacity(_)) => CloseReason {
                 code: CLOSE_TOO_LARGE,
                 reason: format!(
                     "too large: message over the host's limit of {} bytes (--max-message-bytes)",
                     self.state.limits.max_message_bytes
                 ),
-            };
-        }
-        CloseReason {
-            code: close_code::PROTOCOL,
-            reason: "invalid WebSocket frame".into(),
+            },
+            Some(tungstenite::Error::Utf8(_)) => CloseReason {
+                code: close_code::INVALID,
+                reason: "invalid UTF-8 in a text frame; send JSON as UTF-8 text".into(),
+            },
+            _ => CloseReason {
+                code: close_code::PROTOCOL,
+                reason: "invalid WebSocket frame".into(),
+            },
         }
     }
 

@@ -36,6 +36,20 @@ pub fn bank(n: usize) -> Bank {
 
 /// Starts a host on a free loopback port.
 pub async fn start_host(bank: Bank, join_rate: u32, automation: Automation) -> RunningHost {
+    start_host_with(bank, join_rate, automation, Limits::default()).await
+}
+
+/// Starts a host on a free loopback port with `limits`, admitting 2000 joins a second.
+pub async fn start_host_limited(bank: Bank, automation: Automation, limits: Limits) -> RunningHost {
+    start_host_with(bank, 2000, automation, limits).await
+}
+
+async fn start_host_with(
+    bank: Bank,
+    join_rate: u32,
+    automation: Automation,
+    limits: Limits,
+) -> RunningHost {
     host::start(HostOptions {
         bank,
         bind: "127.0.0.1:0".parse().unwrap(),
@@ -46,7 +60,7 @@ pub async fn start_host(bank: Bank, join_rate: u32, automation: Automation) -> R
         results: None,
         db: None,
         resume: None,
-        limits: Limits::default(),
+        limits,
     })
     .await
     .expect("host starts")
