@@ -237,8 +237,9 @@ async fn deeply_nested_json_rejected() {
     let host = host_with(Limits::default()).await;
     let (mut socket, _) = connected_socket(&host, "Ada").await;
 
-    // 5,000 levels fit in the 16 KiB message limit and are far past serde_json's recursion
-    // limit of 128, which turns them into a parse error instead of a stack overflow.
+    // 5,000 levels of arrays and 2,000 of objects fit in the 16 KiB message limit and are far
+    // past serde_json's recursion limit of 128, which turns them into a parse error instead of
+    // a stack overflow.
     let depth = 5_000;
     let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
     expect_invalid_message(&mut socket, "nested arrays", &arrays).await;
@@ -365,10 +366,10 @@ async fn frames_after_close_ignored() {
 
     // The server ends the connection after the close and never answers the subscribe.
     // `is_ok` drops the watch guard at once; holding it would block the server's next update.
-    let gone = tokio::time::timeout(FRAME_TIMEOUT, connections.wait_for(|n| *n == 0))
+    let closed = tokio::time::timeout(FRAME_TIMEOUT, connections.wait_for(|n| *n == 0))
         .await
         .is_ok();
-    assert!(gone, "the connection is still counted as open");
+    assert!(closed, "the connection is still counted as open");
     loop {
         let frame = tokio::time::timeout(FRAME_TIMEOUT, socket.next())
             .await

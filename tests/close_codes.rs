@@ -34,7 +34,8 @@ async fn joined_session(host: &RunningHost) -> (Session, mpsc::UnboundedReceiver
         probe: None,
     };
     let (events_tx, mut events) = mpsc::unbounded_channel();
-    // The test sends no commands; a closed command channel only means the player never answers.
+    // The test sends no commands, and a closed command channel only means the player sends no
+    // answer.
     let (_, commands_rx) = mpsc::unbounded_channel();
     let session = tokio::spawn(session::run(config, events_tx, commands_rx));
     wait_for(&mut events, |e| matches!(e, PlayerEvent::Joined { .. })).await;

@@ -1,7 +1,7 @@
 //! Checks the fuzz targets run on each input, one function per target.
 //!
-//! Every function takes raw bytes, feeds them to one decoder or parser of quizcast, and panics
-//! only when an invariant of the result breaks; errors on invalid input are expected. The
+//! Every function takes raw bytes and feeds them to one decoder or parser of quizcast. It panics
+//! only when an invariant of the result breaks, because errors on invalid input are expected. The
 //! regression test `tests/fuzz_regressions.rs` includes this file and replays the inputs under
 //! `fuzz/regressions/TARGET/` through the same functions, so it must depend on nothing but
 //! quizcast and serde_json.

@@ -129,7 +129,7 @@ pub struct PublishBucket {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Allowed,
-    /// Over the limit: answer with a `publish_error`.
+    /// Over the limit: reply with a `publish_error`.
     Limited,
     /// Over the limit too many times in a row: close the connection.
     Close,
@@ -148,7 +148,7 @@ impl PublishBucket {
     }
 
     /// Takes a token for a publish at `now`, or counts a strike when the bucket is empty.
-    /// `max_strikes` is the strike that closes the connection.
+    /// After `max_strikes` strikes in a row, the next one returns [`Verdict::Close`].
     pub fn check(&mut self, now: Instant, max_strikes: u32) -> Verdict {
         let elapsed = now
             .saturating_duration_since(self.refilled_at)
@@ -220,7 +220,7 @@ impl Drop for IpSlot {
     }
 }
 
-/// Middleware that answers a request whose body is over `max_body_bytes` with 413 and a JSON
+/// Middleware that rejects a request whose body is over `max_body_bytes` with 413 and a JSON
 /// error naming the limit.
 ///
 /// A declared `Content-Length` over the limit is rejected before the handler runs. A body

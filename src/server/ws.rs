@@ -87,7 +87,7 @@ async fn handle(socket: WebSocket, state: Arc<AppState>, _slot: IpSlot) {
             let frame = ServerMessage::ConnectionError {
                 errors: vec![error.clone()],
             };
-            // A refused token is final for the client; any other failure may be retried.
+            // A rejected token is final for the client, but any other failure may be retried.
             let code = if error.error_type == "Unauthorized" {
                 CLOSE_UNAUTHORIZED
             } else {
@@ -348,7 +348,7 @@ impl Connection {
         }
     }
 
-    /// Handles one text frame; returns the close to answer with when the frame ends the
+    /// Handles one text frame. Returns the close frame to send when the frame ends the
     /// connection.
     async fn on_text(&mut self, text: &str, received_at: Instant) -> Option<CloseReason> {
         let message = match serde_json::from_str::<ClientMessage>(text) {
@@ -493,7 +493,7 @@ impl Connection {
         }
     }
 
-    /// Handles a publish after charging it to the rate limit; returns the close to answer with
+    /// Handles a publish after charging it to the rate limit. Returns the close frame to send
     /// when the client kept publishing over the limit.
     async fn publish(
         &mut self,
