@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -173,7 +174,12 @@ impl PublishBucket {
 #[derive(Debug, Default)]
 pub struct IpConnections {
     open: Mutex<HashMap<IpAddr, usize>>,
+    /// Upgrades rejected over the limit since the host started.
+    rejected: AtomicU64,
 }
+
+/// A rejected upgrade is logged once in this many, so a burst of rejections cannot fill the log.
+const REJECTION_LOG_INTERVAL: u64 = 1000;
 
 /// A counted connection; dropping it releases the count.
 #[derive(Debug)]
@@ -188,6 +194,10 @@ impl IpConnections {
         let mut open = self.open.lock().expect("connection count lock poisoned");
         let count = open.entry(ip).or_default();
         if *count >= max {
+            let rejected = self.rejected.fetch_add(1, Ordering::Relaxed) + 1;
+            if rejected % REJECTION_LOG_INTERVAL == 1 {
+                tracing::warn!(peer.ip = %ip, limit = max, rejected, "rejecting WebSocket upgrade: too many connections from this address");
+            }
             return None;
         }
         *count += 1;
@@ -252,6 +262,7 @@ pub async fn reject_large_bodies(
 }
 
 fn payload_too_large(max: usize) -> Response {
+    tracing::debug!(limit = max, "rejecting an HTTP request body over the limit");
     let body = ErrorResponse {
         error_type: "PayloadTooLarge".into(),
         error: format!(

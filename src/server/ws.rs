@@ -51,7 +51,6 @@ pub async fn upgrade(
 ) -> Response {
     let max_per_ip = state.limits.max_connections_per_ip;
     let Some(slot) = state.ip_connections.acquire(peer.ip(), max_per_ip) else {
-        tracing::warn!(peer.ip = %peer.ip(), limit = max_per_ip, "rejecting WebSocket upgrade: too many connections from this address");
         return limits::too_many_connections(peer.ip(), max_per_ip);
     };
     let max_message = state.limits.max_message_bytes;
