@@ -398,8 +398,10 @@ async fn silent_connection_closed_after_init_timeout() {
         ..Limits::default()
     };
     let host = host_with(limits).await;
-    let mut socket = open_socket(&host).await;
+    // The server's timer starts at the upgrade, so a clock started before it reads at least the
+    // timeout when the close arrives.
     let started = std::time::Instant::now();
+    let mut socket = open_socket(&host).await;
 
     let error = next_message(&mut socket).await;
     assert_eq!(error_types(&error), ["InitTimeout"]);
@@ -457,8 +459,9 @@ async fn unresponsive_client_closed_after_idle_timeout() {
         ..Limits::default()
     };
     let host = host_with(limits).await;
-    let (socket, _) = connected_socket(&host, "Ada").await;
+    // The server's idle timer starts at connection_ack, after this clock.
     let started = std::time::Instant::now();
+    let (socket, _) = connected_socket(&host, "Ada").await;
 
     // From here on nothing reads the socket through the WebSocket library, so no pong is sent.
     let MaybeTlsStream::Plain(mut tcp) = socket.into_inner() else {
