@@ -81,6 +81,18 @@ fn assert_invariants(game: &Game, previous_scores: &[u64]) {
     let connected = players.iter().filter(|p| p.connections > 0).count();
     assert_eq!(game.connected(), connected);
 
+    // An open question closes early once every connected player has answered it, and only
+    // after at least one answer.
+    let open = matches!(game.phase(), Phase::Open { .. });
+    let waiting = (0..players.len())
+        .filter(|&i| players[i].connections > 0 && !game.has_answered(i))
+        .count();
+    assert_eq!(
+        game.everyone_answered(),
+        open && answered > 0 && waiting == 0,
+        "open {open}, {answered} answers, {waiting} connected players without an answer"
+    );
+
     let scores: Vec<u64> = players.iter().map(|p| p.score).collect();
     for (i, (&now, &before)) in scores.iter().zip(previous_scores).enumerate() {
         assert!(
