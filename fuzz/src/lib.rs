@@ -10,7 +10,9 @@
 //! `fuzz_targets/` and a `[[bin]]` entry in `fuzz/Cargo.toml` that call it.
 
 use quizcast::bank::{self, Bank};
+use quizcast::nickname;
 use quizcast::protocol::{AnswerEvent, Channel, ClientMessage};
+use unicode_normalization::is_nfc;
 
 /// A target's check: runs one input and panics when an invariant breaks.
 pub type Check = fn(&[u8]);
@@ -21,6 +23,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("channel_path", channel_path),
     ("bank_toml", bank_toml),
     ("bank_json", bank_json),
+    ("nickname", nickname),
 ];
 
 /// Decodes a client message the way the server's reader does, then checks that it serializes
@@ -78,6 +81,23 @@ pub fn channel_path(data: &[u8]) {
         let lower = format!("/game/{}/questions", code.to_ascii_lowercase());
         assert_eq!(Channel::parse(&lower).as_ref(), Some(&channel), "{lower:?}");
     }
+}
+
+/// Validates a nickname and checks that an accepted one is trimmed, in NFC, free of control
+/// characters, accepted again unchanged, and has a comparison key that is its own key.
+pub fn nickname(data: &[u8]) {
+    let Ok(raw) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(name) = nickname::validate(raw) else {
+        return;
+    };
+    assert_eq!(name.trim(), name);
+    assert!(is_nfc(&name), "{name:?} is not in NFC");
+    assert!(!name.chars().any(char::is_control), "{name:?}");
+    assert_eq!(nickname::validate(&name).as_ref(), Ok(&name));
+    let key = nickname::key(&name);
+    assert_eq!(nickname::key(&key), key, "key of {name:?}");
 }
 
 /// Parses a TOML question bank and checks a valid bank's invariants.
