@@ -83,9 +83,13 @@ fn is_invisible(c: char) -> bool {
         )
 }
 
-/// Returns the key under which two nicknames count as the same: NFC, then lower-cased.
+/// Returns the key under which two nicknames count as the same: lower-cased and in NFC.
+///
+/// Normalization runs again after lower-casing, because lower-casing can leave a sequence that
+/// NFC composes further (an upper-case Greek vowel with accents and a combining ypogegrammeni).
 pub fn key(name: &str) -> String {
-    name.nfc().collect::<String>().to_lowercase()
+    let composed: String = name.nfc().collect();
+    composed.to_lowercase().nfc().collect()
 }
 
 #[cfg(test)]
@@ -169,6 +173,14 @@ mod tests {
         let nfd = "Rene\u{0301}";
         assert_eq!(validate(nfd).unwrap(), "Ren\u{00E9}");
         assert_eq!(key(nfd), key("REN\u{00C9}"));
+    }
+
+    #[test]
+    fn key_is_its_own_key() {
+        // Lower-casing this name leaves U+0345 after an accented eta, which NFC then composes.
+        let name = "C\u{309}\u{389}\u{31d}\u{301}\u{301}\u{305}\u{345}=\u{305}=";
+        let key = key(name);
+        assert_eq!(super::key(&key), key);
     }
 
     #[test]
