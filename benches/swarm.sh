@@ -211,8 +211,10 @@ for run in $(seq "$reps"); do
     fi
     read -r run_busy0 _ < <(cpu_jiffies)
 
+    # Every swarm player connects from 127.0.0.1, so the per-address connection limit must
+    # cover all of them.
     host_args=(host --headless --bind 127.0.0.1:0 --auto-start "$players" --auto-advance 2
-        --questions "$bank" --join-rate "$join_rate")
+        --questions "$bank" --join-rate "$join_rate" --max-connections-per-ip "$players")
     if [[ ${#time_tool[@]} -gt 0 ]]; then
         "${time_tool[@]}" "$prefix.host.time" "$binary" "${host_args[@]}" \
             >"$host_out" 2>"$host_err" &

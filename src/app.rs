@@ -65,6 +65,7 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
         db,
         resume,
         admin_key: args.admin_key.clone(),
+        limits: args.limits.limits(),
     };
     let mut running = host::start(options).await.map_err(|e| e.to_string())?;
     raise_open_files_limit();

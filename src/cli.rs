@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::client::answers::AnswerSpec;
 use crate::import::{Encoding, Format, ImportOptions, PlayOrder};
+use crate::server::limits::Limits;
 
 /// A live multiplayer quiz that runs in terminals.
 #[derive(Debug, Parser)]
@@ -128,6 +129,76 @@ pub struct HostArgs {
         hide_env_values = true
     )]
     pub admin_key: Option<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Limits `quizcast host` enforces on every client. Defaults come from [`Limits::default`].
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
+    /// Largest WebSocket message a client may send, in bytes; a larger one closes that
+    /// connection with code 1009.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_message_bytes)]
+    pub max_message_bytes: usize,
+
+    /// Publishes (answers) per second each connection may make on average; one over the limit
+    /// gets a publish_error of type RateLimited.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().publish_rate)]
+    pub publish_rate: u32,
+
+    /// Publishes a connection may make at once before --publish-rate applies.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().publish_burst)]
+    pub publish_burst: u32,
+
+    /// Rejected publishes in a row after which the connection is closed with code 4004.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().publish_strikes)]
+    pub publish_strikes: u32,
+
+    /// Subscriptions one connection may hold at a time; a player needs 2.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_subscriptions)]
+    pub max_subscriptions: usize,
+
+    /// Open WebSocket connections per client IP address; further upgrades get 429. A classroom
+    /// behind one NAT router shares one address, and so do all players behind a reverse proxy.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections_per_ip)]
+    pub max_connections_per_ip: usize,
+
+    /// Largest HTTP request body, in bytes; a larger one gets 413.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_body_bytes)]
+    pub max_body_bytes: usize,
+
+    /// Milliseconds a new WebSocket connection has to send connection_init.
+    #[arg(long, value_name = "MS", default_value_t = Limits::default().init_timeout.as_millis() as u64)]
+    pub init_timeout_ms: u64,
+
+    /// Milliseconds without any frame from a client (a pong counts) before the host closes
+    /// the connection.
+    #[arg(long, value_name = "MS", default_value_t = Limits::default().idle_timeout.as_millis() as u64)]
+    pub idle_timeout_ms: u64,
+
+    /// Milliseconds between the host's keep-alives (a ping and a ka message); at most 30000
+    /// and less than --idle-timeout-ms.
+    #[arg(long, value_name = "MS", default_value_t = Limits::default().keepalive_interval.as_millis() as u64)]
+    pub keepalive_ms: u64,
+}
+
+impl LimitArgs {
+    /// Returns the limits these flags set.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_message_bytes: self.max_message_bytes,
+            publish_rate: self.publish_rate,
+            publish_burst: self.publish_burst,
+            publish_strikes: self.publish_strikes,
+            max_subscriptions: self.max_subscriptions,
+            max_connections_per_ip: self.max_connections_per_ip,
+            max_body_bytes: self.max_body_bytes,
+            init_timeout: Duration::from_millis(self.init_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
+            keepalive_interval: Duration::from_millis(self.keepalive_ms),
+        }
+    }
 }
 
 /// Options of `quizcast play`.

@@ -1,10 +1,14 @@
-//! Nickname rules: trimmed, 1 to 20 graphemes, no control characters, no bidirectional
-//! overrides or line separators, and at least one visible character.
+//! Nickname rules: trimmed, in Unicode normalization form C (NFC), 1 to 20 graphemes, no
+//! control characters, no bidirectional overrides or line separators, and at least one visible
+//! character.
 //!
-//! Uniqueness is per game and ignores case; [`key`] gives the comparison key. A taken name is
+//! Uniqueness is per game and ignores case; [`key`] gives the comparison key. Because names are
+//! stored in NFC, an "é" typed as one code point and as "e" plus a combining accent (NFD) are
+//! the same name. A taken name is
 //! rejected with 409 Conflict rather than renamed, so a player always plays under the name they
 //! typed.
 
+use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Most graphemes a nickname may have.
@@ -17,20 +21,30 @@ pub enum NicknameError {
     Empty,
     #[error("nickname {0:?} is too long; use at most {MAX_GRAPHEMES} characters")]
     TooLong(String),
-    #[error("nickname {0:?} contains a control character; use letters, digits and symbols")]
-    Control(String),
+    #[error(
+        "nickname {name:?} contains the control or text-direction character U+{:04X}; use letters, digits and symbols",
+        u32::from(*character)
+    )]
+    Control { name: String, character: char },
     #[error("nickname {0:?} has no visible character; use letters, digits and symbols")]
     Invisible(String),
 }
 
-/// Validates `raw` and returns the trimmed nickname.
+/// Validates `raw` and returns the trimmed nickname in NFC.
 pub fn validate(raw: &str) -> Result<String, NicknameError> {
-    let name = raw.trim();
+    let normalized: String = raw.trim().nfc().collect();
+    let name = normalized.as_str();
     if name.is_empty() {
         return Err(NicknameError::Empty);
     }
-    if name.chars().any(|c| c.is_control() || is_layout_control(c)) {
-        return Err(NicknameError::Control(name.to_string()));
+    if let Some(character) = name
+        .chars()
+        .find(|&c| c.is_control() || is_layout_control(c))
+    {
+        return Err(NicknameError::Control {
+            name: name.to_string(),
+            character,
+        });
     }
     if name.chars().all(is_invisible) {
         return Err(NicknameError::Invisible(name.to_string()));
@@ -69,9 +83,13 @@ fn is_invisible(c: char) -> bool {
         )
 }
 
-/// Returns the key under which two nicknames count as the same: lower-cased.
+/// Returns the key under which two nicknames count as the same: lower-cased and in NFC.
+///
+/// Normalization runs again after lower-casing, because lower-casing can leave a sequence that
+/// NFC composes further (an upper-case Greek vowel with accents and a combining ypogegrammeni).
 pub fn key(name: &str) -> String {
-    name.to_lowercase()
+    let composed: String = name.nfc().collect();
+    composed.to_lowercase().nfc().collect()
 }
 
 #[cfg(test)]
@@ -104,11 +122,11 @@ mod tests {
     fn rejects_control_characters() {
         assert!(matches!(
             validate("a\u{7}b"),
-            Err(NicknameError::Control(_))
+            Err(NicknameError::Control { .. })
         ));
         assert!(matches!(
             validate("a\u{1b}[31mb"),
-            Err(NicknameError::Control(_))
+            Err(NicknameError::Control { .. })
         ));
     }
 
@@ -126,7 +144,7 @@ mod tests {
     fn rejects_bidi_overrides_and_separators() {
         for name in ["\u{202E}evil", "a\u{2028}b", "x\u{2066}y"] {
             assert!(
-                matches!(validate(name), Err(NicknameError::Control(_))),
+                matches!(validate(name), Err(NicknameError::Control { .. })),
                 "{name:?}"
             );
         }
@@ -135,6 +153,34 @@ mod tests {
     #[test]
     fn keeps_emoji_with_joiners() {
         assert_eq!(validate("👩‍💻 Ada").unwrap(), "👩‍💻 Ada");
+    }
+
+    #[test]
+    fn control_error_names_character() {
+        let error = validate("\u{202E}evil").unwrap_err();
+        assert_eq!(
+            error,
+            NicknameError::Control {
+                name: "\u{202E}evil".into(),
+                character: '\u{202E}'
+            }
+        );
+        assert!(error.to_string().contains("U+202E"), "{error}");
+    }
+
+    #[test]
+    fn normalizes_to_nfc() {
+        let nfd = "Rene\u{0301}";
+        assert_eq!(validate(nfd).unwrap(), "Ren\u{00E9}");
+        assert_eq!(key(nfd), key("REN\u{00C9}"));
+    }
+
+    #[test]
+    fn key_is_its_own_key() {
+        // Lower-casing this name leaves U+0345 after an accented eta, which NFC then composes.
+        let name = "C\u{309}\u{389}\u{31d}\u{301}\u{301}\u{305}\u{345}=\u{305}=";
+        let key = key(name);
+        assert_eq!(super::key(&key), key);
     }
 
     #[test]

@@ -10,11 +10,12 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Largest text frame the server accepts, in bytes.
+/// Default largest message the server accepts, in bytes (`--max-message-bytes`).
 pub const MAX_FRAME_BYTES: usize = 16 * 1024;
-/// The server closes a connection that sends no `connection_init` within this many ms.
+/// By default the server closes a connection that sends no `connection_init` within this many
+/// ms (`--init-timeout-ms`).
 pub const INIT_TIMEOUT_MS: u64 = 10_000;
-/// The server sends `ka` this often, in ms.
+/// By default the server sends a ping and `ka` this often, in ms (`--keepalive-ms`).
 pub const KEEPALIVE_INTERVAL_MS: u64 = 20_000;
 /// WebSocket close code the server sends when the host ended the game on purpose or is
 /// shutting down; a client that receives it stops instead of reconnecting.
@@ -41,7 +42,8 @@ pub fn close_is_final(code: u16) -> bool {
         CLOSE_HOST_ENDED | CLOSE_GAME_OVER | CLOSE_KICKED | CLOSE_UNAUTHORIZED
     )
 }
-/// A client that hears nothing for this many ms treats the connection as dead.
+/// A client that hears nothing for this many ms treats the connection as dead. It is also the
+/// server's default idle timeout (`--idle-timeout-ms`).
 pub const CONNECTION_TIMEOUT_MS: u64 = 60_000;
 
 /// A message from client to server.

@@ -170,6 +170,7 @@ async fn api_game_stored_under_its_code() {
         db: Some(db.clone()),
         resume: None,
         admin_key: None,
+        limits: Default::default(),
     })
     .await
     .unwrap();

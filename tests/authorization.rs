@@ -158,6 +158,7 @@ fn options_with_key(key: &str) -> quizcast::host::HostOptions {
         db: None,
         resume: None,
         admin_key: Some(key.into()),
+        limits: Default::default(),
     }
 }
 

@@ -281,6 +281,16 @@ fn host_help_lists_options() {
         "--auto-advance",
         "--results",
         "--log-file",
+        "--max-message-bytes",
+        "--publish-rate",
+        "--publish-burst",
+        "--publish-strikes",
+        "--max-subscriptions",
+        "--max-connections-per-ip",
+        "--max-body-bytes",
+        "--init-timeout-ms",
+        "--idle-timeout-ms",
+        "--keepalive-ms",
     ] {
         assert!(help.contains(option), "{option} missing from:\n{help}");
     }
@@ -397,4 +407,37 @@ fn host_killed_and_resumed() {
         let score = over[0]["score"].as_u64().unwrap();
         assert!(score >= before, "{}: {score} < {before}", player.label);
     }
+}
+
+#[test]
+fn host_invalid_limits_named() {
+    let mut host = Quizcast::spawn(
+        "host",
+        &[
+            "host",
+            "--headless",
+            "--auto-start",
+            "1",
+            "--no-db",
+            "--bind",
+            "127.0.0.1:0",
+            "--keepalive-ms",
+            "5000",
+            "--idle-timeout-ms",
+            "4000",
+        ],
+    );
+    let exit = host.finish(Duration::from_secs(20));
+    assert!(!exit.status.success(), "{exit:?}");
+    assert!(exit.lines.is_empty(), "no listening line: {:?}", exit.lines);
+    assert!(
+        exit.stderr.contains("--keepalive-ms 5000"),
+        "stderr: {}",
+        exit.stderr
+    );
+    assert!(
+        exit.stderr.contains("--idle-timeout-ms 4000"),
+        "stderr: {}",
+        exit.stderr
+    );
 }

@@ -12,7 +12,7 @@ use quizcast::client::answers::AnswerSpec;
 use quizcast::client::join::{JoinTarget, RetryPolicy};
 use quizcast::host::actor::Automation;
 use quizcast::host::events::HostEvent;
-use quizcast::protocol::ServerMessage;
+use quizcast::protocol::{CLOSE_TOO_SLOW, ServerMessage};
 use quizcast::swarm::{self, SwarmOptions};
 
 const SWARM_PLAYERS: usize = 500;
@@ -155,6 +155,7 @@ async fn reader_that_stops_is_dropped() {
     );
 
     // The stalled player finds a close frame with the reason after the data it never read.
-    let reason = stalled.read_until_close().await;
-    assert!(reason.contains("slow consumer"), "{reason}");
+    let (code, reason) = stalled.read_close().await;
+    assert_eq!(code, CLOSE_TOO_SLOW, "{reason}");
+    assert!(reason.contains("too slow"), "{reason}");
 }

@@ -11,6 +11,7 @@ use quizcast::host::actor::Automation;
 use quizcast::host::events::HostCommand;
 use quizcast::host::{self, HostOptions, RunningHost};
 use quizcast::protocol::ServerMessage;
+use quizcast::server::limits::Limits;
 use rusqlite::Connection;
 
 async fn host_with_db(db: &Path, resume: Option<Option<String>>) -> RunningHost {
@@ -25,6 +26,7 @@ async fn host_with_db(db: &Path, resume: Option<Option<String>>) -> RunningHost 
         db: Some(db.to_path_buf()),
         resume,
         admin_key: None,
+        limits: Limits::default(),
     })
     .await
     .expect("host starts")
@@ -138,6 +140,7 @@ async fn resumed_game_keeps_players_and_scores() {
         db: Some(db.clone()),
         resume: Some(Some("SAVE".into())),
         admin_key: None,
+        limits: Limits::default(),
     })
     .await
     .err()

@@ -54,6 +54,8 @@ pub struct HostOptions {
     pub resume: Option<Option<String>>,
     /// Admin API key; a random one is generated when `None`.
     pub admin_key: Option<String>,
+    /// Limits on message sizes, rates, connections and timeouts.
+    pub limits: server::limits::Limits,
 }
 
 /// A failure to start the host.
@@ -74,6 +76,8 @@ pub enum HostError {
     Store(#[from] StoreError),
     #[error("--resume needs the database the game was hosted with; pass --db FILE")]
     ResumeNeedsDb,
+    #[error("invalid limits: {0}")]
+    Limits(String),
     #[error(
         "the admin key is too short ({0} characters); use at least {MIN_ADMIN_KEY_LEN}, for example 32 random hex digits"
     )]
@@ -146,6 +150,7 @@ impl RunningHost {
 /// Binds the listener and starts the server and the game (a new one, or one resumed from the
 /// database).
 pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
+    options.limits.validate().map_err(HostError::Limits)?;
     let (game, saved) = prepare_game(&options)?;
     let code = game.code().to_string();
     let listener = listen(options.bind).map_err(|source| HostError::Bind {
@@ -171,7 +176,13 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (actor_events_tx, actor_events_rx) = mpsc::unbounded_channel();
     let store = open_store(&options, &game, saved.as_ref(), actor_events_tx.clone())?;
-    let mut app = AppState::new(public_base, options.join_rate, hub.clone(), &admin_key);
+    let mut app = AppState::new(
+        public_base,
+        options.join_rate,
+        hub.clone(),
+        &admin_key,
+        options.limits.clone(),
+    );
     // Games created through the admin API share the writer thread and the database file.
     app.store = store.clone();
     app.db = options.db.clone();

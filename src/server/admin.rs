@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -30,6 +31,10 @@ use crate::protocol::{AnnouncementEvent, Channel, unix_ms};
 pub const MAX_KICK_REASON_BYTES: usize = 100;
 /// Reason a kicked player sees when the request gives none.
 pub const DEFAULT_KICK_REASON: &str = "no reason given";
+/// Largest request body the admin routes read, in bytes: room for a question file of a few
+/// thousand questions or a spreadsheet. Requests without the key are refused before their body
+/// is read.
+pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
 /// Maximum number of events in one HTTP publish.
 pub const MAX_PUBLISH_EVENTS: usize = 10;
 /// Maximum announcement length, in characters.
@@ -75,6 +80,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/games/{code}/end", post(end))
         .route("/games/{code}/players/{player_id}/kick", post(kick))
         .route("/publish", post(publish))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .route_layer(middleware::from_fn_with_state(state, require_key))
 }
 

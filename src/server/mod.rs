@@ -7,18 +7,21 @@ pub mod admin;
 pub mod admission;
 pub mod http;
 pub mod hub;
+pub mod limits;
 pub mod metrics;
 pub mod registry;
 pub mod web;
 pub mod ws;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
@@ -27,6 +30,7 @@ use tokio::sync::watch;
 use admin::AdminKey;
 use admission::Admission;
 use hub::Hub;
+use limits::{IpConnections, Limits};
 use registry::Registry;
 
 use crate::store::Store;
@@ -38,6 +42,9 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub admission: Admission,
     pub metrics: metrics::Metrics,
+    pub limits: Limits,
+    /// Open WebSocket connections per client address, checked against `limits`.
+    pub ip_connections: Arc<IpConnections>,
     /// Base URL players use, such as `http://192.168.1.20:7878`, without a trailing slash.
     pub public_base: String,
     /// Random id of this server run, sent in `connection_ack`; sequence numbers restart with it.
@@ -60,12 +67,15 @@ impl AppState {
         join_rate: NonZeroU32,
         hub: Arc<Hub>,
         admin_key: &str,
+        limits: Limits,
     ) -> AppState {
         AppState {
             registry: Arc::default(),
             hub,
             admission: Admission::new(join_rate),
             metrics: metrics::Metrics::default(),
+            limits,
+            ip_connections: Arc::default(),
             public_base: public_base.trim_end_matches('/').to_string(),
             epoch: format!("{:016x}", rand::random::<u64>()),
             admin_key: AdminKey::new(admin_key),
@@ -106,6 +116,7 @@ impl AppState {
 
 /// Builds the routes.
 pub fn router(state: Arc<AppState>) -> Router {
+    let max_body = state.limits.max_body_bytes;
     Router::new()
         .route("/join/{code}", get(http::join_page))
         .route("/assets/{name}", get(web::asset_file))
@@ -113,6 +124,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/games/{code}/players", post(http::join_game))
         .route("/api/metrics", get(metrics::metrics))
         .route("/ws", get(ws::upgrade))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::reject_large_bodies,
+        ))
+        // Question files uploaded with the admin key are larger than any player request, so
+        // the admin routes have their own body limit.
         .nest("/api/admin", admin::router(state.clone()))
         .with_state(state)
 }
@@ -131,7 +149,9 @@ pub async fn serve(
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
     });
-    axum::serve(listener, router(state))
+    // The peer address is needed for the per-address connection limit.
+    let service = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
 }

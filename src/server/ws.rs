@@ -6,11 +6,12 @@
 //! may publish only answers to its game's answer channel.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -19,14 +20,15 @@ use tokio_tungstenite::tungstenite;
 
 use super::AppState;
 use super::hub::{Catchup, Conn, Outbound};
+use super::limits::{self, IpSlot, PublishBucket, Verdict};
 use super::metrics::Metrics;
 use super::registry::Session;
 use crate::host::actor::{
     AnswerResponder, EventResponder, GameCommand, GameHandle, QuestionResponder,
 };
 use crate::protocol::{
-    AnswerEvent, CONNECTION_TIMEOUT_MS, Channel, ClientMessage, ErrorBody, INIT_TIMEOUT_MS,
-    KEEPALIVE_INTERVAL_MS, MAX_FRAME_BYTES, ServerMessage, data_frame,
+    AnswerEvent, CLOSE_KICKED, CLOSE_RATE_LIMITED, CLOSE_TOO_LARGE, CLOSE_TOO_SLOW,
+    CLOSE_UNAUTHORIZED, Channel, ClientMessage, ErrorBody, ServerMessage, data_frame,
 };
 
 /// tungstenite's read buffer, in bytes. Its default of 128 KiB per connection would cost about
@@ -35,37 +37,48 @@ const READ_BUFFER: usize = 4 * 1024;
 /// Most bytes a connection may have waiting in its write buffer before writes fail.
 const MAX_WRITE_BUFFER: usize = 64 * 1024;
 /// Close reason sent to a connection whose outbound queue overflowed.
-const SLOW_CONSUMER_REASON: &str = "slow consumer: too many undelivered messages";
+const SLOW_CONSUMER_REASON: &str =
+    "too slow: the client did not read its messages and its queue on the host overflowed";
 /// How long a closing connection may take to flush its queue and close frame.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
-/// Most subscriptions one connection may hold.
-const MAX_SUBSCRIPTIONS: usize = 8;
 
-/// `GET /ws`: upgrades to a WebSocket with small buffers.
-pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> Response {
+/// `GET /ws`: upgrades to a WebSocket with small buffers, unless the client's address already
+/// has its maximum of open connections.
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    let max_per_ip = state.limits.max_connections_per_ip;
+    let Some(slot) = state.ip_connections.acquire(peer.ip(), max_per_ip) else {
+        return limits::too_many_connections(peer.ip(), max_per_ip);
+    };
+    let max_message = state.limits.max_message_bytes;
     ws.read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .max_message_size(MAX_FRAME_BYTES)
-        .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| handle(socket, state))
+        .max_message_size(max_message)
+        .max_frame_size(max_message)
+        .on_upgrade(move |socket| handle(socket, state, slot))
 }
 
-async fn handle(socket: WebSocket, state: Arc<AppState>) {
+/// Runs one connection; `_slot` counts it against its address until it ends.
+async fn handle(socket: WebSocket, state: Arc<AppState>, _slot: IpSlot) {
     let (mut sink, mut stream) = socket.split();
 
     // Authenticate first: nothing else is accepted until a valid token arrives.
-    let init = tokio::time::timeout(
-        Duration::from_millis(INIT_TIMEOUT_MS),
-        read_init(&mut stream, &state),
-    )
-    .await
-    .unwrap_or_else(|_| {
-        Err(ErrorBody::new(
-            "InitTimeout",
-            format!("no connection_init within {INIT_TIMEOUT_MS} ms"),
-        ))
-    });
+    let init_timeout = state.limits.init_timeout;
+    let init = tokio::time::timeout(init_timeout, read_init(&mut stream, &state))
+        .await
+        .unwrap_or_else(|_| {
+            Err(ErrorBody::new(
+                "InitTimeout",
+                format!(
+                    "no connection_init within {} ms (--init-timeout-ms)",
+                    init_timeout.as_millis()
+                ),
+            ))
+        });
     let (token, session, game) = match init {
         Ok(found) => found,
         Err(error) => {
@@ -73,8 +86,15 @@ async fn handle(socket: WebSocket, state: Arc<AppState>) {
             let frame = ServerMessage::ConnectionError {
                 errors: vec![error.clone()],
             };
+            // A rejected or revoked token is final for the client, but any other failure may
+            // be retried.
+            let code = match error.error_type.as_str() {
+                "Unauthorized" => CLOSE_UNAUTHORIZED,
+                "PlayerKicked" => CLOSE_KICKED,
+                _ => close_code::POLICY,
+            };
             let _ = sink.send(Message::Text(frame.to_json().into())).await;
-            let _ = sink.send(close(close_code::POLICY, &error.message)).await;
+            let _ = sink.send(close(code, &error.message)).await;
             return;
         }
     };
@@ -82,7 +102,7 @@ async fn handle(socket: WebSocket, state: Arc<AppState>) {
     let (conn, outbound) = Conn::new(state.next_conn_id());
     let writer = tokio::spawn(write_loop(sink, outbound, conn.clone(), state.clone()));
     let ack = ServerMessage::ConnectionAck {
-        connection_timeout_ms: CONNECTION_TIMEOUT_MS,
+        connection_timeout_ms: state.limits.idle_timeout.as_millis() as u64,
         player_id: session.player_id.clone(),
         name: session.name.clone(),
         epoch: state.epoch.clone(),
@@ -98,8 +118,10 @@ async fn handle(socket: WebSocket, state: Arc<AppState>) {
         .await;
     tracing::debug!(conn.id = conn.id, player.id = %session.player_id, "player connected");
 
+    let publishes = PublishBucket::new(&state.limits, Instant::from(tokio::time::Instant::now()));
     let mut connection = Connection {
         state: state.clone(),
+        publishes,
         session,
         game,
         conn,
@@ -211,7 +233,7 @@ async fn write_loop(
     conn: Arc<Conn>,
     state: Arc<AppState>,
 ) {
-    let mut keepalive = tokio::time::interval(Duration::from_millis(KEEPALIVE_INTERVAL_MS));
+    let mut keepalive = tokio::time::interval(state.limits.keepalive_interval);
     keepalive.reset();
     let close_with = loop {
         let text = tokio::select! {
@@ -229,7 +251,7 @@ async fn write_loop(
                 ServerMessage::Ka.to_json().into()
             }
             () = conn.kicked.notified() => {
-                break Some((close_code::POLICY, SLOW_CONSUMER_REASON.to_string()));
+                break Some((CLOSE_TOO_SLOW, SLOW_CONSUMER_REASON.to_string()));
             }
         };
         if sink.send(Message::Text(text)).await.is_err() {
@@ -261,6 +283,8 @@ struct Connection {
     session: Session,
     game: GameHandle,
     conn: Arc<Conn>,
+    /// Rate limit of this connection's publishes.
+    publishes: PublishBucket,
     /// Channel path by subscription id.
     subscriptions: HashMap<String, String>,
 }
@@ -269,7 +293,7 @@ impl Connection {
     /// Handles frames until the client closes the connection or sends something that ends it;
     /// returns the close frame to answer with.
     async fn read_loop(&mut self, stream: &mut SplitStream<WebSocket>) -> CloseReason {
-        let idle = Duration::from_millis(CONNECTION_TIMEOUT_MS);
+        let idle = self.state.limits.idle_timeout;
         loop {
             // The server pings every keep-alive interval, so a live client sends at least a pong
             // that often. Silence for the whole timeout means the peer is gone.
@@ -277,7 +301,10 @@ impl Connection {
                 tracing::debug!(conn.id = self.conn.id, "closing idle connection");
                 return CloseReason {
                     code: close_code::AWAY,
-                    reason: format!("no frame or pong for {} s", idle.as_secs()),
+                    reason: format!(
+                        "idle: no frame or pong for {} ms (--idle-timeout-ms)",
+                        idle.as_millis()
+                    ),
                 };
             };
             let message = match next {
@@ -289,7 +316,11 @@ impl Connection {
             let received_at = Instant::from(tokio::time::Instant::now());
             Metrics::count(&self.state.metrics.messages_in);
             match message {
-                Message::Text(text) => self.on_text(&text, received_at).await,
+                Message::Text(text) => {
+                    if let Some(close) = self.on_text(&text, received_at).await {
+                        return close;
+                    }
+                }
                 Message::Binary(_) => self.send_error(ErrorBody::new(
                     "InvalidMessage",
                     "binary frames are not supported; send JSON text frames",
@@ -300,32 +331,43 @@ impl Connection {
         }
     }
 
+    /// Returns the close for a frame the WebSocket layer rejected: 1009 for one over the size
+    /// limit, 1007 for a text frame that is not UTF-8, 1002 for any other protocol violation.
     fn read_error(&self, error: axum::Error) -> CloseReason {
-        let too_big = std::error::Error::source(&error)
-            .and_then(|e| e.downcast_ref::<tungstenite::Error>())
-            .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)));
+        let cause =
+            std::error::Error::source(&error).and_then(|e| e.downcast_ref::<tungstenite::Error>());
         tracing::debug!(conn.id = self.conn.id, error = %error, "closing connection after read error");
-        if too_big {
-            return CloseReason {
-                code: close_code::SIZE,
-                reason: format!("frame larger than {MAX_FRAME_BYTES} bytes"),
-            };
-        }
-        CloseReason {
-            code: close_code::PROTOCOL,
-            reason: "invalid WebSocket frame".into(),
+        match cause {
+            Some(tungstenite::Error::Capacity(_)) => CloseReason {
+                code: CLOSE_TOO_LARGE,
+                reason: format!(
+                    "too large: message over the host's limit of {} bytes (--max-message-bytes)",
+                    self.state.limits.max_message_bytes
+                ),
+            },
+            Some(tungstenite::Error::Utf8(_)) => CloseReason {
+                code: close_code::INVALID,
+                reason: "invalid UTF-8 in a text frame; send JSON as UTF-8 text".into(),
+            },
+            _ => CloseReason {
+                code: close_code::PROTOCOL,
+                reason: "invalid WebSocket frame".into(),
+            },
         }
     }
 
-    async fn on_text(&mut self, text: &str, received_at: Instant) {
+    /// Handles one text frame. Returns the close frame to send when the frame ends the
+    /// connection.
+    async fn on_text(&mut self, text: &str, received_at: Instant) -> Option<CloseReason> {
         let message = match serde_json::from_str::<ClientMessage>(text) {
             Ok(message) => message,
             Err(e) => {
                 let shown: String = text.chars().take(80).collect();
-                return self.send_error(ErrorBody::new(
+                self.send_error(ErrorBody::new(
                     "InvalidMessage",
                     format!("cannot parse message {shown:?}: {e}"),
                 ));
+                return None;
             }
         };
         match message {
@@ -343,8 +385,9 @@ impl Connection {
                 id,
                 channel,
                 events,
-            } => self.publish(id, channel, events, received_at).await,
+            } => return self.publish(id, channel, events, received_at).await,
         }
+        None
     }
 
     async fn subscribe(&mut self, id: String, path: String, since_seq: Option<u64>) {
@@ -415,10 +458,13 @@ impl Connection {
                 format!("subscription id {id:?} is in use on this connection; choose another id"),
             ));
         }
-        if self.subscriptions.len() >= MAX_SUBSCRIPTIONS {
+        let max = self.state.limits.max_subscriptions;
+        if self.subscriptions.len() >= max {
             return Err(ErrorBody::new(
                 "TooManySubscriptions",
-                format!("a connection may hold at most {MAX_SUBSCRIPTIONS} subscriptions"),
+                format!(
+                    "a connection may hold at most {max} subscriptions (--max-subscriptions); unsubscribe from one first"
+                ),
             ));
         }
         let code = &self.session.code;
@@ -455,13 +501,40 @@ impl Connection {
         }
     }
 
+    /// Handles a publish after charging it to the rate limit. Returns the close frame to send
+    /// when the client kept publishing over the limit.
     async fn publish(
         &mut self,
         id: String,
         path: String,
         events: Vec<serde_json::Value>,
         received_at: Instant,
-    ) {
+    ) -> Option<CloseReason> {
+        let limits = &self.state.limits;
+        match self.publishes.check(received_at, limits.publish_strikes) {
+            Verdict::Allowed => {}
+            Verdict::Limited => {
+                let message = format!(
+                    "rate limited: at most {} publishes per second with a burst of {} (--publish-rate, --publish-burst); wait before publishing again",
+                    limits.publish_rate, limits.publish_burst
+                );
+                self.send(ServerMessage::PublishError {
+                    id,
+                    errors: vec![ErrorBody::new("RateLimited", message)],
+                });
+                return None;
+            }
+            Verdict::Close => {
+                tracing::warn!(conn.id = self.conn.id, player.id = %self.session.player_id, "closing connection that kept publishing over the rate limit");
+                return Some(CloseReason {
+                    code: CLOSE_RATE_LIMITED,
+                    reason: format!(
+                        "rate limited: kept publishing over {} per second",
+                        limits.publish_rate
+                    ),
+                });
+            }
+        }
         match self.parse_answer(&path, events) {
             Ok(answer) => self.submit(id, answer, received_at).await,
             Err(error) => self.send(ServerMessage::PublishError {
@@ -469,6 +542,7 @@ impl Connection {
                 errors: vec![error],
             }),
         }
+        None
     }
 
     fn parse_answer(

@@ -16,6 +16,7 @@ use quizcast::host::actor::Automation;
 use quizcast::host::{self, HostOptions, RunningHost};
 use quizcast::protocol::{ClientMessage, ServerMessage};
 use quizcast::server::http::JoinResponse;
+use quizcast::server::limits::Limits;
 use serde_json::json;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -35,6 +36,20 @@ pub fn bank(n: usize) -> Bank {
 
 /// Starts a host on a free loopback port.
 pub async fn start_host(bank: Bank, join_rate: u32, automation: Automation) -> RunningHost {
+    start_host_with(bank, join_rate, automation, Limits::default()).await
+}
+
+/// Starts a host on a free loopback port with `limits`, admitting 2000 joins a second.
+pub async fn start_host_limited(bank: Bank, automation: Automation, limits: Limits) -> RunningHost {
+    start_host_with(bank, 2000, automation, limits).await
+}
+
+async fn start_host_with(
+    bank: Bank,
+    join_rate: u32,
+    automation: Automation,
+    limits: Limits,
+) -> RunningHost {
     host::start(HostOptions {
         bank,
         bind: "127.0.0.1:0".parse().unwrap(),
@@ -46,6 +61,7 @@ pub async fn start_host(bank: Bank, join_rate: u32, automation: Automation) -> R
         db: None,
         resume: None,
         admin_key: None,
+        limits,
     })
     .await
     .expect("host starts")
@@ -404,17 +420,7 @@ impl RawClient {
 
     /// Reads and discards frames until the server's close frame; returns its reason.
     pub async fn read_until_close(&mut self) -> String {
-        loop {
-            let frame = tokio::time::timeout(Duration::from_secs(30), self.socket.next())
-                .await
-                .expect("a frame within 30 s");
-            match frame {
-                Some(Ok(Message::Close(Some(close)))) => return close.reason.to_string(),
-                Some(Ok(Message::Close(None))) | None => return String::new(),
-                Some(Ok(_)) => {}
-                Some(Err(e)) => panic!("connection failed before its close frame: {e}"),
-            }
-        }
+        self.read_close().await.1
     }
 }
 
@@ -436,6 +442,7 @@ pub async fn start_host_behind(
         db: None,
         resume: None,
         admin_key: None,
+        limits: Limits::default(),
     })
     .await
     .expect("host starts")
