@@ -477,3 +477,22 @@ async fn gift_bank_accepted_with_its_skips() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn question_file_larger_than_player_limit_accepted() {
+    let host = start_host(bank(1), 2000, Automation::default()).await;
+    let admin = Admin::new(&host);
+    let questions: Vec<serde_json::Value> = (0..200)
+        .map(|i| json!({"text": format!("Question number {i}: which option is right?"), "options": ["this one", "that one"], "correct": 1}))
+        .collect();
+    let bank = json!({"title": "Big quiz", "questions": questions});
+    let size = bank.to_string().len();
+    let limit = quizcast::server::limits::Limits::default().max_body_bytes;
+    assert!(
+        size > limit,
+        "{size} bytes is not over the player limit of {limit}"
+    );
+    let (status, body) = admin.post("/games", Some(bank)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["questions"], 200);
+}
