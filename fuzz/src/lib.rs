@@ -4,12 +4,14 @@
 //! only when an invariant of the result breaks, because errors on invalid input are expected. The
 //! regression test `tests/fuzz_regressions.rs` includes this file and replays the inputs under
 //! `fuzz/regressions/TARGET/` through the same functions, so it must depend on nothing but
-//! quizcast and serde_json.
+//! quizcast and crates quizcast itself depends on.
 //!
 //! To add a parser: write a function here, add it to [`TARGETS`], and add a file under
 //! `fuzz_targets/` and a `[[bin]]` entry in `fuzz/Cargo.toml` that call it.
 
 use quizcast::bank::{self, Bank};
+use quizcast::import::{self, Encoding, Format, ImportOptions};
+use rand::SeedableRng;
 use quizcast::nickname;
 use quizcast::protocol::{AnswerEvent, Channel, ClientMessage};
 use unicode_normalization::is_nfc;
@@ -24,6 +26,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("bank_toml", bank_toml),
     ("bank_json", bank_json),
     ("nickname", nickname),
+    ("import", import),
 ];
 
 /// Decodes a client message the way the server's reader does, then checks that it serializes
@@ -114,6 +117,43 @@ pub fn bank_json(data: &[u8]) {
         return;
     };
     check_bank_result(Bank::parse_json(text, "fuzz.json"));
+}
+
+/// Formats the `import` target chooses from with an input's first byte; any other value lets
+/// the importer detect the format from the content.
+const IMPORT_FORMATS: [Format; 7] = [
+    Format::Toml,
+    Format::Json,
+    Format::Opentdb,
+    Format::KahootXlsx,
+    Format::KahootCsv,
+    Format::Gift,
+    Format::Aiken,
+];
+
+/// Imports the input as a question file: the first byte picks the format (or detection) and
+/// the encoding, the rest is the file. Checks that a bank comes back exactly when the report
+/// calls the file usable, that the report formats, and that the bank keeps every rule.
+pub fn import(data: &[u8]) {
+    let Some((&selector, file)) = data.split_first() else {
+        return;
+    };
+    let options = ImportOptions {
+        format: IMPORT_FORMATS.get(usize::from(selector & 0x0f)).copied(),
+        encoding: if selector & 0x80 == 0 {
+            Encoding::Utf8
+        } else {
+            Encoding::Windows1252
+        },
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(u64::from(selector));
+    let (report, parsed) = import::check_bytes("fuzz-input", file, &options, &mut rng);
+    assert_eq!(parsed.is_some(), report.is_usable(), "{}", report.to_text());
+    assert!(!report.to_text().is_empty());
+    if let Some(parsed) = parsed {
+        assert_eq!(parsed.questions.len(), report.usable);
+        check_bank_result(Ok(parsed));
+    }
 }
 
 /// Checks what a bank parser returned: an error must format, and a bank must satisfy every
