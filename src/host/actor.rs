@@ -403,6 +403,10 @@ impl Actor {
         let name = self.game.players()[index].name.clone();
         tracing::info!(game.code = %code, player.id = %player_id, player.name = %name, %reason, connections = closed, "player kicked");
         self.emit(HostEvent::PlayerKicked { name });
+        // The open question no longer waits for the kicked player.
+        if self.game.everyone_answered() {
+            self.close_question();
+        }
         Ok(())
     }
 
