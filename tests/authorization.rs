@@ -183,3 +183,30 @@ async fn short_configured_key_rejected() {
         .expect("a 5-character key is rejected");
     assert!(error.to_string().contains("too short"), "{error}");
 }
+
+/// A key that no `Authorization` header can carry intact would make every admin request fail,
+/// so the host refuses to start with it.
+#[tokio::test]
+async fn unsendable_configured_key_rejected() {
+    for key in [
+        " padded-key-0123456789",
+        "padded-key-0123456789 ",
+        "schlüssel-schlüssel-0123",
+        "tab\tkey-0123456789",
+        "line\nkey-0123456789",
+    ] {
+        let error = quizcast::host::start(options_with_key(key))
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("the key {key:?} is rejected"));
+        assert!(error.to_string().contains("printable ASCII"), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn configured_key_with_inner_space_used() {
+    let key = "correct horse battery staple";
+    let host = quizcast::host::start(options_with_key(key)).await.unwrap();
+    let (status, body) = Admin::new(&host).get("/games").await;
+    assert_eq!(status, 200, "{body}");
+}
