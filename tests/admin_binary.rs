@@ -88,3 +88,61 @@ fn sigterm_tells_players_host_is_going() {
     let exit = sam.finish(STARTUP);
     assert!(!exit.status.success());
 }
+
+/// A headless host exits when its own game ends; the players of its API games are told why
+/// instead of losing the connection without a close frame.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_game_end_closes_api_games() {
+    let args = [
+        "host",
+        "--headless",
+        "--bind",
+        "127.0.0.1:0",
+        "--auto-start",
+        "1",
+        "--auto-advance",
+        "0",
+        "--limit",
+        "1",
+        "--no-db",
+    ];
+    let mut host = Quizcast::spawn("host", &args);
+    let listening = host.wait_for_event("listening", STARTUP);
+    let key = listening["admin_key"].as_str().expect("a generated key");
+    let join_url = listening["join_url"].as_str().unwrap();
+    let base = join_url.split("/join/").next().unwrap();
+    let bank = "title = \"Side\"\n[[questions]]\ntext = \"1 + 1?\"\noptions = [\"1\", \"2\"]\ncorrect = 2\n";
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/admin/games?code=SIDE"))
+        .bearer_auth(key)
+        .body(bank)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    let mut eve = start_player(created["join_url"].as_str().unwrap(), "Eve", "eve-1");
+
+    // Sam's answer closes the host's only question, and the host's game ends.
+    let mut sam = Quizcast::spawn(
+        "player Sam",
+        &[
+            "play",
+            join_url,
+            "--headless",
+            "--name",
+            "Sam",
+            "--id",
+            "sam-1",
+            "--answers",
+            "first",
+        ],
+    );
+    sam.wait_for_event("game_over", STARTUP);
+
+    let closed = eve.wait_for_event("closed", STARTUP);
+    assert_eq!(closed["code"], 4000);
+    assert_eq!(closed["reason"], "The host is shutting down.");
+    let host_exit = host.finish(STARTUP);
+    assert!(host_exit.status.success(), "{}", host_exit.stderr);
+}
