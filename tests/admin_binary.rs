@@ -146,3 +146,49 @@ async fn host_game_end_closes_api_games() {
     let host_exit = host.finish(STARTUP);
     assert!(host_exit.status.success(), "{}", host_exit.stderr);
 }
+
+/// The host logs a rejected admin request with its full path, and never logs the admin key, a
+/// presented wrong key or a session token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_has_no_secrets() {
+    let (mut host, listening) = start_host();
+    let key = listening["admin_key"].as_str().expect("a generated key");
+    let join_url = listening["join_url"].as_str().unwrap();
+    let base = join_url.split("/join/").next().unwrap();
+    let code = listening["code"].as_str().unwrap();
+    let http = reqwest::Client::new();
+
+    let wrong_key = "wrong-admin-key-5d1f0c9e8b7a";
+    let response = http
+        .get(format!("{base}/api/admin/games"))
+        .bearer_auth(wrong_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let response = http
+        .post(format!("{base}/api/games/{code}/players"))
+        .json(&json!({"player_id": "eve-1", "name": "Eve"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let joined: Value = response.json().await.unwrap();
+    let token = joined["token"].as_str().unwrap().to_string();
+    let response = http
+        .post(format!("{base}/api/admin/games/{code}/players/eve-1/kick"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    host.terminate();
+    let exit = host.finish(STARTUP);
+    assert!(exit.status.success(), "{}", exit.stderr);
+    assert!(exit.stderr.contains("player kicked"), "{}", exit.stderr);
+    assert!(exit.stderr.contains("/api/admin/games"), "{}", exit.stderr);
+    for secret in [key, wrong_key, token.as_str()] {
+        assert!(!exit.stderr.contains(secret), "{secret} in {}", exit.stderr);
+    }
+}

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{OriginalUri, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -101,8 +101,13 @@ async fn require_key(State(state): State<Arc<AppState>>, request: Request, next:
     // requests cannot fill the log. The presented key is never logged.
     let count = state.admin_key.rejected.fetch_add(1, Ordering::Relaxed) + 1;
     if is_power_of_ten(count) {
+        // Inside the nested router the URI lacks the `/api/admin` prefix.
+        let path = request
+            .extensions()
+            .get::<OriginalUri>()
+            .map_or(request.uri().path(), |uri| uri.path());
         tracing::warn!(
-            path = %request.uri().path(),
+            path = %path,
             rejected = count,
             "rejected admin request without a valid key"
         );
