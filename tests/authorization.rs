@@ -210,3 +210,37 @@ async fn configured_key_with_inner_space_used() {
     let (status, body) = Admin::new(&host).get("/games").await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// Spellings of another game's or another player's channel that a lenient parser could map
+/// onto the real channel are all rejected, while the own channels stay open in any code case.
+#[tokio::test]
+async fn channel_path_variants_denied() {
+    let host = two_games().await;
+    let ann = RawClient::connect(&host, "Ann").await;
+    let ann_id = ann.joined.player_id.clone();
+    let mut bob = Inbox::join(&host, "Bob").await;
+    let denied = [
+        "/game/OTHR/questions/".to_string(),
+        "//game/OTHR/questions".to_string(),
+        "/game/OTHR/Questions".to_string(),
+        "/game/OTHR /questions".to_string(),
+        "/game/%4FTHR/questions".to_string(),
+        "/game/\u{FF2F}THR/questions".to_string(),
+        "/game/TEST/../OTHR/questions".to_string(),
+        "/game/TEST/players/../../OTHR/questions".to_string(),
+        format!("/game/TEST/players/{ann_id}/"),
+        format!("/game/TEST/players/{}", ann_id.to_uppercase()),
+        format!("/game/TEST/players/{ann_id}%00"),
+        "/game/TEST/answers".to_string(),
+        "/game/TEST".to_string(),
+        "game/TEST/questions".to_string(),
+    ];
+    for (i, channel) in denied.iter().enumerate() {
+        let reply = bob.subscribe(&format!("s{i}"), channel).await;
+        assert_eq!(error_types(&reply), ["Unauthorized"], "{channel:?}");
+    }
+
+    let own = bob.client.private_channel().replace("/TEST/", "/test/");
+    let reply = bob.subscribe("own", &own).await;
+    assert_eq!(reply, ServerMessage::SubscribeSuccess { id: "own".into() });
+}
