@@ -244,3 +244,31 @@ async fn channel_path_variants_denied() {
     let reply = bob.subscribe("own", &own).await;
     assert_eq!(reply, ServerMessage::SubscribeSuccess { id: "own".into() });
 }
+
+/// A request that sends an `Authorization` header of another form is told what is wrong with
+/// it, rather than that the key is missing.
+#[tokio::test]
+async fn malformed_authorization_header_named() {
+    let host = start_host(bank(1), 2000, Automation::default()).await;
+    let url = format!("http://{}/api/admin/games", host.addr);
+    let http = reqwest::Client::new();
+    for header in [
+        format!("Token {}", host.admin_key),
+        format!("Bearer\t{}", host.admin_key),
+        "Bearer".to_string(),
+    ] {
+        let response = http
+            .get(&url)
+            .header("authorization", &header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{header:?}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        let message = body["error"].as_str().unwrap();
+        assert!(
+            message.contains("invalid Authorization header"),
+            "{message}"
+        );
+    }
+}

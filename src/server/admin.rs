@@ -93,6 +93,9 @@ async fn require_key(State(state): State<Arc<AppState>>, request: Request, next:
     let message = match presented {
         Some(key) if state.admin_key.matches(key) => return next.run(request).await,
         Some(_) => "invalid admin key; use the key the host printed at start",
+        None if request.headers().contains_key(header::AUTHORIZATION) => {
+            "invalid Authorization header; send 'Authorization: Bearer KEY' with a space after Bearer and the key the host printed at start"
+        }
         None => {
             "missing admin key; send the header 'Authorization: Bearer KEY' with the key the host printed at start"
         }
