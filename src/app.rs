@@ -80,6 +80,9 @@ pub async fn host(args: HostArgs) -> Result<(), String> {
                     host::headless::print(&event);
                     if matches!(event, HostEvent::GameOver { .. }) {
                         running.drain(DRAIN_LIMIT).await;
+                        // Players of games created through the admin API are still connected,
+                        // and keep reconnecting to a host that is gone unless closed with 4000.
+                        running.end_sessions(DRAIN_LIMIT).await;
                         break;
                     }
                 }

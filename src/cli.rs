@@ -119,7 +119,7 @@ pub struct HostArgs {
     #[arg(long, value_name = "CODE", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["no_db", "code", "questions", "format"])]
     pub resume: Option<String>,
 
-    /// Bearer key of the admin API, at least 16 characters. Default: 128 random bits, shown in
+    /// Bearer key of the admin API, at least 16 characters of printable ASCII. Default: 128 random bits, shown in
     /// the lobby and printed in the headless `listening` event. Prefer the environment
     /// variable, which other users cannot read from the process list.
     #[arg(

@@ -11,13 +11,13 @@ use quizcast::client::events::PlayerEvent;
 use quizcast::client::join::{JoinTarget, RetryPolicy};
 use quizcast::client::session::{self, SessionConfig};
 use quizcast::client::{ClientError, new_player_id};
-use quizcast::host::actor::Automation;
+use quizcast::host::actor::{Automation, Control, GameCommand};
 use quizcast::host::events::HostCommand;
 use quizcast::protocol::{
     CLOSE_GAME_OVER, CLOSE_HOST_ENDED, CLOSE_KICKED, ClientMessage, ServerMessage,
 };
 use serde_json::json;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 fn texts(standings: &serde_json::Value, field: &str) -> Vec<String> {
     standings
@@ -495,4 +495,39 @@ async fn question_file_larger_than_player_limit_accepted() {
     let (status, body) = admin.post("/games", Some(bank)).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["questions"], 200);
+}
+
+/// A kick that the game handles after a join but before the join's reply reaches the HTTP
+/// handler must still revoke the token that join issues.
+#[tokio::test]
+async fn kick_right_after_join_revokes_token() {
+    let host = start_host(bank(2), 2000, Automation::default()).await;
+    let game = host.state.registry.game("TEST").unwrap();
+    let token = "0123456789abcdef0123456789abcdef".to_string();
+    let (join_reply, joined) = oneshot::channel();
+    let join = GameCommand::Join {
+        player_id: "eve-1".into(),
+        name: "Eve".into(),
+        token: token.clone(),
+        reply: join_reply,
+    };
+    game.commands.send(join).await.unwrap();
+    let (kick_reply, kicked) = oneshot::channel();
+    let kick = GameCommand::Control {
+        action: Control::Kick {
+            player_id: "eve-1".into(),
+            reason: "spam".into(),
+        },
+        reply: kick_reply,
+    };
+    game.commands.send(kick).await.unwrap();
+    assert!(kicked.await.unwrap().is_ok(), "the kick follows the join");
+    assert!(joined.await.unwrap().is_ok());
+
+    let registry = &host.state.registry;
+    assert!(
+        registry.session(&token).is_none(),
+        "session survived the kick"
+    );
+    assert_eq!(registry.revoked(&token).as_deref(), Some("spam"));
 }

@@ -184,3 +184,92 @@ async fn short_configured_key_rejected() {
         .expect("a 5-character key is rejected");
     assert!(error.to_string().contains("too short"), "{error}");
 }
+
+/// A key that no `Authorization` header can carry intact would make every admin request fail,
+/// so the host refuses to start with it.
+#[tokio::test]
+async fn unsendable_configured_key_rejected() {
+    for key in [
+        " padded-key-0123456789",
+        "padded-key-0123456789 ",
+        "schlüssel-schlüssel-0123",
+        "tab\tkey-0123456789",
+        "line\nkey-0123456789",
+    ] {
+        let error = quizcast::host::start(options_with_key(key))
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("the key {key:?} is rejected"));
+        assert!(error.to_string().contains("printable ASCII"), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn configured_key_with_inner_space_used() {
+    let key = "correct horse battery staple";
+    let host = quizcast::host::start(options_with_key(key)).await.unwrap();
+    let (status, body) = Admin::new(&host).get("/games").await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Spellings of another game's or another player's channel that a lenient parser could map
+/// onto the real channel are all rejected, while the own channels stay open in any code case.
+#[tokio::test]
+async fn channel_path_variants_denied() {
+    let host = two_games().await;
+    let ann = RawClient::connect(&host, "Ann").await;
+    let ann_id = ann.joined.player_id.clone();
+    let mut bob = Inbox::join(&host, "Bob").await;
+    let denied = [
+        "/game/OTHR/questions/".to_string(),
+        "//game/OTHR/questions".to_string(),
+        "/game/OTHR/Questions".to_string(),
+        "/game/OTHR /questions".to_string(),
+        "/game/%4FTHR/questions".to_string(),
+        "/game/\u{FF2F}THR/questions".to_string(),
+        "/game/TEST/../OTHR/questions".to_string(),
+        "/game/TEST/players/../../OTHR/questions".to_string(),
+        format!("/game/TEST/players/{ann_id}/"),
+        format!("/game/TEST/players/{}", ann_id.to_uppercase()),
+        format!("/game/TEST/players/{ann_id}%00"),
+        "/game/TEST/answers".to_string(),
+        "/game/TEST".to_string(),
+        "game/TEST/questions".to_string(),
+    ];
+    for (i, channel) in denied.iter().enumerate() {
+        let reply = bob.subscribe(&format!("s{i}"), channel).await;
+        assert_eq!(error_types(&reply), ["Unauthorized"], "{channel:?}");
+    }
+
+    let own = bob.client.private_channel().replace("/TEST/", "/test/");
+    let reply = bob.subscribe("own", &own).await;
+    assert_eq!(reply, ServerMessage::SubscribeSuccess { id: "own".into() });
+}
+
+/// A request that sends an `Authorization` header of another form is told what is wrong with
+/// it, rather than that the key is missing.
+#[tokio::test]
+async fn malformed_authorization_header_named() {
+    let host = start_host(bank(1), 2000, Automation::default()).await;
+    let url = format!("http://{}/api/admin/games", host.addr);
+    let http = reqwest::Client::new();
+    for header in [
+        format!("Token {}", host.admin_key),
+        format!("Bearer\t{}", host.admin_key),
+        "Bearer".to_string(),
+    ] {
+        let response = http
+            .get(&url)
+            .header("authorization", &header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{header:?}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        let message = body["error"].as_str().unwrap();
+        assert!(
+            message.contains("invalid Authorization header"),
+            "{message}"
+        );
+    }
+}

@@ -11,9 +11,9 @@
 
 use quizcast::bank::{self, Bank};
 use quizcast::import::{self, Encoding, Format, ImportOptions};
-use rand::SeedableRng;
 use quizcast::nickname;
 use quizcast::protocol::{AnswerEvent, Channel, ClientMessage};
+use rand::SeedableRng;
 use unicode_normalization::is_nfc;
 
 /// A target's check: runs one input and panics when an invariant breaks.

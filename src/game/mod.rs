@@ -316,8 +316,9 @@ impl Game {
     }
 
     /// Removes the player with id `id` for the rest of the game: its answers are rejected, it
-    /// cannot join again with the same id, and it leaves the standings. Its connections are
-    /// closed by the caller. Returns the player's index.
+    /// cannot join again with the same id, it leaves the standings, and the open question stops
+    /// waiting for it. Its connections are closed by the caller and no longer count as
+    /// connected. Returns the player's index.
     pub fn kick(&mut self, id: &str, reason: &str) -> Result<PlayerIndex, KickError> {
         if self.phase == Phase::Over {
             return Err(KickError::GameOver);
@@ -331,6 +332,13 @@ impl Game {
             return Err(KickError::AlreadyKicked(id.to_string()));
         }
         player.kicked = Some(reason.to_string());
+        if player.connections > 0 {
+            player.connections = 0;
+            self.connected -= 1;
+            if self.is_open() && self.answers[index].is_none() {
+                self.waiting -= 1;
+            }
+        }
         Ok(index)
     }
 
@@ -339,9 +347,13 @@ impl Game {
         self.players.iter().filter(|p| p.kicked.is_none()).count()
     }
 
-    /// Records that `player` opened a connection.
+    /// Records that `player` opened a connection. A kicked player's connection is not counted,
+    /// since it authenticated just before the kick and is about to close.
     pub fn connect(&mut self, player: PlayerIndex) {
         let p = &mut self.players[player];
+        if p.kicked.is_some() {
+            return;
+        }
         p.connections += 1;
         if p.connections == 1 {
             self.connected += 1;

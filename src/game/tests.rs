@@ -270,3 +270,35 @@ fn kicked_player_leaves_standings() {
     game.finish();
     assert_eq!(game.kick("id-ann", "late"), Err(KickError::GameOver));
 }
+
+#[test]
+fn kick_stops_waiting_for_player() {
+    let mut game = game_with(&["ann", "bob"], &[1000]);
+    let t0 = Instant::now();
+    game.open_next(t0).unwrap();
+    game.answer(0, 0, 1, t0).unwrap();
+    assert!(!game.everyone_answered(), "bob has not answered");
+    game.kick("id-bob", "spam").unwrap();
+    assert!(
+        game.everyone_answered(),
+        "only ann is left and she answered"
+    );
+    assert_eq!(game.connected(), 1);
+    // The kicked player's connection closes after the kick; that must not count twice.
+    game.disconnect(1);
+    assert_eq!(game.connected(), 1);
+}
+
+#[test]
+fn kicked_player_connection_not_counted() {
+    let mut game = game_with(&["ann"], &[1000]);
+    let bob = game.join("id-bob", "bob", "tok-bob".into()).unwrap();
+    game.kick("id-bob", "spam").unwrap();
+    let t0 = Instant::now();
+    game.open_next(t0).unwrap();
+    // A connection that authenticated just before the kick may report itself after it.
+    game.connect(bob);
+    assert_eq!(game.connected(), 1);
+    game.answer(0, 0, 1, t0).unwrap();
+    assert!(game.everyone_answered());
+}

@@ -17,7 +17,7 @@ use crate::protocol::{
     CLOSE_GAME_OVER, CLOSE_KICKED, Channel, PlayerChannelEvent, QuestionsEvent, unix_ms,
 };
 use crate::server::hub::Hub;
-use crate::server::registry::Registry;
+use crate::server::registry::{Registry, Session};
 use crate::store::{Record, Store, Totals};
 
 /// Answers stamped before the deadline may still be queued when it passes, so the actor closes a
@@ -403,6 +403,10 @@ impl Actor {
         let name = self.game.players()[index].name.clone();
         tracing::info!(game.code = %code, player.id = %player_id, player.name = %name, %reason, connections = closed, "player kicked");
         self.emit(HostEvent::PlayerKicked { name });
+        // The open question no longer waits for the kicked player.
+        if self.game.everyone_answered() {
+            self.close_question();
+        }
         Ok(())
     }
 
@@ -458,6 +462,17 @@ impl Actor {
     ) -> Result<(Joined, Record), JoinError> {
         let player = self.game.join(&player_id, &name, token.clone())?;
         let name = self.game.players()[player].name.clone();
+        // The session is registered here rather than by the HTTP handler, so that a kick the
+        // actor handles before the handler gets the reply still finds and revokes the token.
+        self.registry.add_session(
+            token.clone(),
+            Session {
+                code: self.game.code().to_string(),
+                player,
+                player_id: player_id.clone(),
+                name: name.clone(),
+            },
+        );
         let record = Record::Player {
             code: self.game.code().to_string(),
             player_id: player_id.clone(),

@@ -82,6 +82,10 @@ pub enum HostError {
         "the admin key is too short ({0} characters); use at least {MIN_ADMIN_KEY_LEN}, for example 32 random hex digits"
     )]
     AdminKey(usize),
+    #[error(
+        "the admin key is invalid because an HTTP header cannot carry it unchanged; use printable ASCII with no leading or trailing spaces, for example 32 random hex digits"
+    )]
+    AdminKeyCharacters,
 }
 
 /// Minimum length of an admin key from `--admin-key`, in characters.
@@ -168,6 +172,7 @@ pub async fn start(options: HostOptions) -> Result<RunningHost, HostError> {
 
     let admin_key = match &options.admin_key {
         Some(key) if key.len() < MIN_ADMIN_KEY_LEN => return Err(HostError::AdminKey(key.len())),
+        Some(key) if !is_sendable_key(key) => return Err(HostError::AdminKeyCharacters),
         Some(key) => key.clone(),
         None => new_admin_key(),
     };
@@ -332,6 +337,13 @@ fn unused_code(state: &AppState) -> String {
             return code;
         }
     }
+}
+
+/// Reports whether `key` arrives unchanged in `Authorization: Bearer KEY`. Header values other
+/// than printable ASCII fail to decode, and the server trims the whitespace around the token.
+fn is_sendable_key(key: &str) -> bool {
+    let printable = key.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
+    printable && key.trim() == key
 }
 
 /// Returns a new admin key: 128 random bits as hex.

@@ -8,8 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Bytes;
-use axum::extract::DefaultBodyLimit;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, OriginalUri, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -99,6 +98,9 @@ async fn require_key(State(state): State<Arc<AppState>>, request: Request, next:
     let message = match presented {
         Some(key) if state.admin_key.matches(key) => return next.run(request).await,
         Some(_) => "invalid admin key; use the key the host printed at start",
+        None if request.headers().contains_key(header::AUTHORIZATION) => {
+            "invalid Authorization header; send 'Authorization: Bearer KEY' with a space after Bearer and the key the host printed at start"
+        }
         None => {
             "missing admin key; send the header 'Authorization: Bearer KEY' with the key the host printed at start"
         }
@@ -107,8 +109,13 @@ async fn require_key(State(state): State<Arc<AppState>>, request: Request, next:
     // requests cannot fill the log. The presented key is never logged.
     let count = state.admin_key.rejected.fetch_add(1, Ordering::Relaxed) + 1;
     if is_power_of_ten(count) {
+        // Inside the nested router the URI lacks the `/api/admin` prefix.
+        let path = request
+            .extensions()
+            .get::<OriginalUri>()
+            .map_or(request.uri().path(), |uri| uri.path());
         tracing::warn!(
-            path = %request.uri().path(),
+            path = %path,
             rejected = count,
             "rejected admin request without a valid key"
         );

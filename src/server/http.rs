@@ -12,7 +12,6 @@ use tokio::sync::oneshot;
 
 use super::AppState;
 use super::metrics::Metrics;
-use super::registry::Session;
 use super::web;
 use crate::game::JoinError;
 use crate::host::actor::GameCommand;
@@ -188,15 +187,6 @@ pub async fn join_game(
         Err(_) => return error(StatusCode::GONE, "GameEnded", "the game has stopped"),
     };
 
-    state.registry.add_session(
-        token.clone(),
-        Session {
-            code: game.code.clone(),
-            player: joined.player,
-            player_id: joined.player_id.clone(),
-            name: joined.name.clone(),
-        },
-    );
     Metrics::count(&state.metrics.joins_admitted);
     let response = JoinResponse {
         player_id: joined.player_id,

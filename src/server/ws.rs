@@ -109,6 +109,10 @@ async fn handle(socket: WebSocket, state: Arc<AppState>, _slot: IpSlot) {
     };
     conn.try_send(ack.to_json().into());
     state.registry.attach(&token, &conn);
+    // A kick between the token check and `attach` did not see this connection, so close it.
+    if let Some(reason) = state.registry.revoked(&token) {
+        conn.try_send(Outbound::Close(crate::protocol::CLOSE_KICKED, reason));
+    }
     state.connections.send_modify(|n| *n += 1);
     let _ = game
         .commands
