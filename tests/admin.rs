@@ -531,3 +531,24 @@ async fn kick_right_after_join_revokes_token() {
     );
     assert_eq!(registry.revoked(&token).as_deref(), Some("spam"));
 }
+
+#[tokio::test]
+async fn game_count_is_capped() {
+    let host = start_host(bank(1), 2000, Automation::default()).await;
+    let admin = Admin::new(&host);
+    let file = bank_toml("Many", "Q", 1);
+    // The host's own game counts too.
+    for created in 1..quizcast::host::MAX_GAMES {
+        let (status, body) = admin.post_raw("/games", &file, "application/toml").await;
+        assert_eq!(status, 201, "game {created}: {body}");
+    }
+    let (status, body) = admin.post_raw("/games", &file, "application/toml").await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error_type"], "TooManyGames");
+    let (status, body) = admin.get("/games").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["games"].as_array().unwrap().len(),
+        quizcast::host::MAX_GAMES
+    );
+}

@@ -88,6 +88,10 @@ pub enum HostError {
     AdminKeyCharacters,
 }
 
+/// Most games one host process runs, its own included. Each game keeps its actor, players
+/// and channels until the host exits.
+pub const MAX_GAMES: usize = 100;
+
 /// Minimum length of an admin key from `--admin-key`, in characters.
 pub const MIN_ADMIN_KEY_LEN: usize = 16;
 
@@ -98,6 +102,10 @@ pub enum CreateError {
     Code(HostError),
     #[error("a game with code {0:?} already exists; choose another code or leave it out")]
     CodeTaken(String),
+    #[error(
+        "this host already runs {0} games, its limit; restart the host to start over, or run another host"
+    )]
+    TooMany(usize),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -264,6 +272,10 @@ pub fn create_game(
     bank: Bank,
     code: Option<&str>,
 ) -> Result<actor::GameHandle, CreateError> {
+    // Games are never freed while the host runs, so their number is capped.
+    if state.registry.games().len() >= MAX_GAMES {
+        return Err(CreateError::TooMany(MAX_GAMES));
+    }
     let code = match code {
         Some(code) => {
             let code = check_code(code).map_err(CreateError::Code)?;
@@ -325,6 +337,8 @@ async fn log_events(code: String, mut events: mpsc::UnboundedReceiver<HostEvent>
 
 /// Returns a generated code that no game of this host, running or stored, uses.
 fn unused_code(state: &AppState) -> String {
+    // With at most MAX_GAMES games among the 4-character codes, a random code is nearly
+    // always free; each miss costs one more draw.
     loop {
         let code = new_code();
         let stored = state.db.as_ref().is_some_and(|db| {

@@ -239,6 +239,9 @@ async fn create_game(
         Err(e @ crate::host::CreateError::Code(_)) => {
             error(StatusCode::BAD_REQUEST, "InvalidCode", e.to_string())
         }
+        Err(e @ crate::host::CreateError::TooMany(_)) => {
+            error(StatusCode::CONFLICT, "TooManyGames", e.to_string())
+        }
         Err(e) => error(StatusCode::CONFLICT, "CodeTaken", e.to_string()),
     }
 }
