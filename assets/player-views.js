@@ -52,7 +52,6 @@ export function createViews(app, actions) {
         type: "text",
         id: "name",
         name: "name",
-        maxlength: 40,
         autocomplete: "nickname",
         autocapitalize: "words",
         spellcheck: "false",
@@ -83,7 +82,7 @@ export function createViews(app, actions) {
 
     busy: () => [
       h("h1", { class: "warn" }, app.retry.label),
-      h("p", { id: "retry-status" }, retryText(app)),
+      h("p", { id: "retry-status", "aria-live": "off" }, retryText(app)),
       h("div", { class: "spinner", role: "status" }),
       h("p", { class: "note" }, "Many players are joining at once. You join automatically; keep this page open."),
     ],
@@ -129,7 +128,7 @@ export function createViews(app, actions) {
           "div",
           { class: "progress" },
           h("span", {}, "Question " + (q.index + 1) + "/" + q.total + " \u00B7 " + thousands(q.points) + " pts"),
-          h("span", { class: "countdown", id: "countdown" }, ""),
+          h("span", { class: "countdown", id: "countdown", "aria-live": "off" }, ""),
         ),
         h("div", { class: "timebar" }, h("span", { id: "timebar" })),
         h("h2", { id: "question-text", "data-index": q.index }, q.text),
@@ -197,7 +196,7 @@ export function createViews(app, actions) {
     reconnecting: () => [
       h("h1", { class: "warn" }, app.retry.label),
       h("p", { class: "note", id: "close-reason" }, app.retry.why),
-      h("p", { id: "retry-status" }, retryText(app)),
+      h("p", { id: "retry-status", "aria-live": "off" }, retryText(app)),
       h("div", { class: "spinner", role: "status" }),
       app.standing ? standingStats(app) : null,
       h("p", { class: "note" }, "You keep your score: the page reconnects as the same player."),

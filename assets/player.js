@@ -17,6 +17,8 @@ const RECONNECT_GIVE_UP_MS = 300000;
 // page comes back to the foreground is treated as dead.
 const STALE_AFTER_MS = 30000;
 const DEFAULT_CONNECTION_TIMEOUT_MS = 60000;
+// The host accepts nicknames of 1 to 20 graphemes (src/nickname.rs).
+const MAX_NICKNAME_GRAPHEMES = 20;
 
 // Close codes from src/protocol.rs. The first four end the session for good.
 const CLOSE_HOST_ENDED = 4000;
@@ -126,7 +128,8 @@ function renderMe() {
   me.replaceChildren(...parts);
 }
 
-// The countdown and retry texts change every 100 ms; only those nodes are updated.
+// The countdown and retry texts change every 100 ms; only those nodes are updated. Both are
+// marked aria-live="off", so screen readers inside the live <main> do not read every tick.
 function updateTicker() {
   const needed =
     (app.screen === "question" && app.question && app.question.deadline) ||
@@ -179,7 +182,8 @@ function onJoinSubmit(event) {
   event.preventDefault();
   const name = document.getElementById("name").value.trim();
   app.lastName = name;
-  if ([...name].length < 1 || [...name].length > 20) {
+  const length = graphemeCount(name);
+  if (length < 1 || length > MAX_NICKNAME_GRAPHEMES) {
     app.formError = "Type a nickname of 1 to 20 characters.";
     show("nickname");
     return;
@@ -187,6 +191,16 @@ function onJoinSubmit(event) {
   app.formError = null;
   const session = { player_id: newPlayerId(), name, token: null };
   join(session);
+}
+
+// Counts what a reader sees as characters, as the host does: a flag or a family emoji is one,
+// though it is several code points.
+function graphemeCount(text) {
+  if (typeof Intl === "object" && Intl.Segmenter) {
+    return [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text)].length;
+  }
+  // Without Intl.Segmenter the host's reply still reports a name that is too long.
+  return Math.min([...text].length, MAX_NICKNAME_GRAPHEMES);
 }
 
 // Joins, or gets an earlier session back when `session.token` is set, retrying 429, 503 and

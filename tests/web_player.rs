@@ -44,6 +44,23 @@ options = ["4", "6", "7", "9", "10", "12"]
 correct = 3
 "#;
 
+/// Two questions whose text and options have words longer than a 360-pixel screen is wide,
+/// and six options.
+const LONG_BANK: &str = r#"
+title = "A quiz title long enough to fill the header of a phone twice over"
+time_limit = 10
+
+[[questions]]
+text = "Which word is Pneumonoultramicroscopicsilicovolcanoconiosis-without-any-spaces-in-it?"
+options = ["Supercalifragilisticexpialidocious-and-more", "Two", "Three", "Four", "Five", "Six"]
+correct = 1
+
+[[questions]]
+text = "Antidisestablishmentarianism_with_underscores_that_never_break_by_themselves"
+options = ["Yes", "No"]
+correct = 1
+"#;
+
 /// Serializes the tests, so that two Chromiums do not compete for a small CI machine's cores
 /// while the host measures response times.
 static ONE_BROWSER: Mutex<()> = Mutex::new(());
@@ -188,8 +205,13 @@ fn run_browsers(config: &Value) -> Vec<Value> {
 /// Starts a headless host on the test bank with `extra` arguments; returns it with its join
 /// URL, which must point at 127.0.0.1.
 fn start_host(dir: &Path, extra: &[&str]) -> (Quizcast, String) {
+    start_host_with_bank(dir, BANK, extra)
+}
+
+/// Starts a headless host as [`start_host`] does, on the question bank `toml`.
+fn start_host_with_bank(dir: &Path, toml: &str, extra: &[&str]) -> (Quizcast, String) {
     let bank = dir.join("bank.toml");
-    std::fs::write(&bank, BANK).expect("write the question bank");
+    std::fs::write(&bank, toml).expect("write the question bank");
     let results = dir.join("results.json");
     let mut args = vec![
         "host",
@@ -618,4 +640,51 @@ async fn announce_then_kick_browser() {
     let text = closed[0]["text"].as_str().unwrap();
     assert!(text.contains("rename yourself, please"), "{text}");
     assert_eq!(closed[0]["reconnects"], 0, "the page tried to reconnect");
+}
+
+#[test]
+fn phone_screens_fit_long_texts() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut host, url) = start_host_with_bank(
+        dir.path(),
+        LONG_BANK,
+        &["--bind", "127.0.0.1:0", "--auto-start", "2"],
+    );
+    // Three family emoji are 3 graphemes, as the host counts, but 21 code points.
+    let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}\u{200D}\u{1F466}".repeat(3);
+    let wide = "W".repeat(20);
+    let config = json!({
+        "url": url,
+        "players": [
+            {"name": family, "answers": [1, 1], "check_fit": true},
+            {"name": wide, "answers": [2, 2], "check_fit": true},
+        ],
+    });
+    let lines = run_browsers(&config);
+    let results = host_results(&mut host, dir.path());
+    assert_finals_match(&lines, &results, &[family.as_str(), wide.as_str()]);
+
+    let fits = lines_named(&lines, "fit");
+    // Each player: lobby, two questions, two results and the final screen.
+    assert_eq!(fits.len(), 12, "lines: {lines:?}");
+    for fit in fits {
+        let (scroll, view) = (&fit["scroll_width"], &fit["view_width"]);
+        assert!(
+            scroll.as_u64() <= view.as_u64(),
+            "the page scrolls sideways: {fit}"
+        );
+        assert_eq!(fit["code_shown"], true, "game code hidden: {fit}");
+        if fit["screen"] == "question" {
+            assert_eq!(
+                fit["countdown_live"], "off",
+                "countdown is announced: {fit}"
+            );
+        }
+    }
 }

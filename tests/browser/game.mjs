@@ -19,6 +19,11 @@
 //   "expect_close": true  join, print {"event":"ready"} once subscribed, then wait for the
 //                      page to stop playing (a message, or the nickname form again) and
 //                      report what it shows.
+//   "check_fit": true  on the lobby, each question, each result and the final screen, print
+//                      {"event":"fit","name","screen","scroll_width","view_width","code_shown",
+//                      "countdown_live"}: the page's width against the viewport's, whether the
+//                      game code in the header is visible, and the aria-live value that
+//                      applies to the countdown (null when there is none).
 // PROXY, when given, is {"listen": PORT, "target": PORT}: a TCP relay on 127.0.0.1 that the
 // host's --public-url points at, so the test can drop the browser's WebSocket.
 //
@@ -141,6 +146,25 @@ async function wakeInLobby(page, proxy) {
   return { pendingMs, tookMs: Date.now() - started };
 }
 
+/** Prints how the current screen fits the viewport (see "check_fit" above). */
+async function checkFit(page, player) {
+  if (!player.check_fit) return;
+  const fit = await page.evaluate(() => {
+    const game = document.querySelector(".bar .game").getBoundingClientRect();
+    const code = document.querySelector(".bar .code").getBoundingClientRect();
+    const countdown = document.getElementById("countdown");
+    const live = countdown && countdown.closest("[aria-live]");
+    return {
+      screen: document.body.dataset.screen,
+      scroll_width: document.documentElement.scrollWidth,
+      view_width: window.innerWidth,
+      code_shown: code.width > 0 && code.left >= game.left && code.right <= game.right + 0.5,
+      countdown_live: live ? live.getAttribute("aria-live") : null,
+    };
+  });
+  emit({ event: "fit", name: player.name, ...fit });
+}
+
 async function playOn(context, player, proxy) {
   if (player.join_after) await wokenSignal(player.join_after).promise;
   let busy = null;
@@ -183,12 +207,18 @@ async function playOn(context, player, proxy) {
     emit({ event: "woke", name: player.name, pending_ms: pendingMs, took_ms: tookMs });
     wokenSignal(player.name).resolve();
   }
+  await checkFit(page, player);
   let last = -1;
   for (;;) {
     const index = await nextQuestion(page, last);
     if (index === null) break;
+    await checkFit(page, player);
     await answer(page, index, player.answers[index] ?? 1);
     last = index;
+    if (player.check_fit) {
+      await waitForResult(page, index);
+      await checkFit(page, player);
+    }
 
     if (player.reload_after === index || player.cut_after === index) {
       const before = await waitForResult(page, index);
@@ -208,6 +238,7 @@ async function playOn(context, player, proxy) {
   }
   const standing = await finalStanding(page);
   emit({ event: "final", name: player.name, ...standing });
+  await checkFit(page, player);
 
   if (player.reload_final) {
     await page.reload();
