@@ -59,6 +59,7 @@ const app = {
   timer: null,
   ticker: null,
   publishCount: 0,
+  clockOffsetMs: null, // this device's clock minus the host's, see noteClockOffset()
 };
 
 // ---- storage ----
@@ -419,6 +420,7 @@ function onMessage(message) {
       onAnswerRejected(message.id, message.errors && message.errors[0]);
       break;
     case "data":
+      if (!app.replaying) noteClockOffset(message.event.sent_at_ms);
       if (app.session.seq) app.session.seq[message.id] = message.seq;
       saveSession();
       onEvent(message.id, message.event);
@@ -520,6 +522,14 @@ function onEvent(id, event) {
   }
 }
 
+// Keeps the smallest difference seen between this device's clock and the host's `sent_at_ms`
+// on events delivered live: the clock offset plus the quickest delivery.
+function noteClockOffset(sentAtMs) {
+  if (typeof sentAtMs !== "number") return;
+  const offset = Date.now() - sentAtMs;
+  if (app.clockOffsetMs === null || offset < app.clockOffsetMs) app.clockOffsetMs = offset;
+}
+
 function setStanding(event) {
   app.standing = {
     score: event.score,
@@ -534,8 +544,10 @@ function onQuestion(event) {
   if (app.question && app.question.index >= event.index) return;
   let remaining = event.remaining_ms;
   if (app.replaying) {
-    // A replayed question carries the time left when it was first sent.
-    remaining = Math.max(0, remaining - Math.max(0, Date.now() - event.sent_at_ms));
+    // A replayed question carries the time left when it was first sent. Its age is measured
+    // on the host's clock, because a phone's clock may be off by seconds or more.
+    const age = Date.now() - (app.clockOffsetMs ?? 0) - event.sent_at_ms;
+    remaining = Math.max(0, remaining - Math.max(0, age));
   }
   app.question = {
     index: event.index,

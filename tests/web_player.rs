@@ -688,3 +688,53 @@ fn phone_screens_fit_long_texts() {
         }
     }
 }
+
+#[test]
+fn replayed_question_despite_clock_skew() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut host, url) = start_host(dir.path(), &["--bind", "127.0.0.1:0", "--auto-start", "2"]);
+    // Ada answers late, so question 1 stays open while the page comes back.
+    let mut ada = Quizcast::spawn(
+        "player Ada",
+        &[
+            "play",
+            &url,
+            "--headless",
+            "--name",
+            "Ada",
+            "--answers",
+            "2,1,3",
+            "--answer-delay-ms",
+            "4000",
+        ],
+    );
+    let config = json!({
+        "url": url,
+        "players": [
+            {"name": "Sky", "answers": [2, 1, 3], "clock_ahead_ms": 30000, "miss_question": 1},
+        ],
+    });
+    let lines = run_browsers(&config);
+    let results = host_results(&mut host, dir.path());
+
+    let missed = lines_named(&lines, "missed");
+    assert_eq!(missed.len(), 1, "lines: {lines:?}");
+    // The page's clock runs 30 s ahead of the host's: the replayed question must still be
+    // open with most of its 10 s left.
+    assert_eq!(missed[0]["status"], "open", "{:?}", missed[0]);
+    assert!(
+        missed[0]["countdown_s"].as_u64() >= Some(5),
+        "{:?}",
+        missed[0]
+    );
+    assert_finals_match(&lines, &results, &["Sky"]);
+    assert_eq!(results["Sky"]["correct"], 3);
+    let exit = ada.finish(GAME_END);
+    assert!(exit.status.success(), "Ada failed: {}", exit.stderr);
+}

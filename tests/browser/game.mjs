@@ -24,6 +24,12 @@
 //                      "countdown_live"}: the page's width against the viewport's, whether the
 //                      game code in the header is visible, and the aria-live value that
 //                      applies to the countdown (null when there is none).
+//   "miss_question": i  after the result of question i - 1, close the page's WebSocket and
+//                      reject new ones until the host has question i open, then let the page
+//                      reconnect, so that it gets question i as a replay; print
+//                      {"event":"missed","name","status","countdown_s"} with the answer status
+//                      and the countdown it then shows;
+//   "clock_ahead_ms": N  run the page with a wall clock N ms ahead of the host's.
 // PROXY, when given, is {"listen": PORT, "target": PORT}: a TCP relay on 127.0.0.1 that the
 // host's --public-url points at, so the test can drop the browser's WebSocket.
 //
@@ -93,6 +99,13 @@ async function scoreShown(page) {
 
 async function play(browser, player, proxy) {
   const context = await browser.newPlayer();
+  if (player.clock_ahead_ms) {
+    await context.addInitScript((ahead) => {
+      const hostNow = Date.now;
+      Date.now = () => hostNow() + ahead;
+    }, player.clock_ahead_ms);
+  }
+  if (player.miss_question !== undefined) player.sockets = await routeSockets(context);
   try {
     await playOn(context, player, proxy);
   } catch (error) {
@@ -144,6 +157,59 @@ async function wakeInLobby(page, proxy) {
   await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
   await page.waitForSelector('body[data-screen="lobby"]', { timeout: 20000 });
   return { pendingMs, tookMs: Date.now() - started };
+}
+
+/**
+ * Routes the WebSocket connections of `context` through Playwright, so that the test can close
+ * them (`cut()`) and reject new ones while `blocked` is set.
+ */
+async function routeSockets(context) {
+  const sockets = { blocked: false, open: new Set() };
+  sockets.cut = () => {
+    for (const ws of sockets.open) ws.close({ code: 1012, reason: "dropped by the test" });
+    sockets.open.clear();
+  };
+  await context.routeWebSocket(/\/ws$/, (ws) => {
+    if (sockets.blocked) {
+      ws.close({ code: 1012, reason: "rejected by the test" });
+      return;
+    }
+    ws.connectToServer();
+    sockets.open.add(ws);
+  });
+  return sockets;
+}
+
+/**
+ * Drops the page's connection until the host has question `index` open, then brings the page
+ * back and prints what it shows once the question arrives.
+ */
+async function missQuestion(page, player, index) {
+  player.sockets.blocked = true;
+  player.sockets.cut();
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const info = await (await fetch(gameInfoUrl())).json();
+    if (info.state === "question") break;
+    if (Date.now() > deadline) throw new Error(`question ${index} never opened: ${JSON.stringify(info)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  player.sockets.blocked = false;
+  await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+  await page.waitForFunction(
+    (i) => {
+      const text = document.getElementById("question-text");
+      const countdown = document.getElementById("countdown");
+      return text && text.dataset.index === String(i) && countdown && countdown.textContent;
+    },
+    index,
+    { timeout: STEP_TIMEOUT_MS, polling: 50 },
+  );
+  const shown = await page.evaluate(() => ({
+    status: document.getElementById("answer-status").dataset.status,
+    countdown_s: parseInt(document.getElementById("countdown").textContent, 10),
+  }));
+  emit({ event: "missed", name: player.name, ...shown });
 }
 
 /** Prints how the current screen fits the viewport (see "check_fit" above). */
@@ -218,6 +284,10 @@ async function playOn(context, player, proxy) {
     if (player.check_fit) {
       await waitForResult(page, index);
       await checkFit(page, player);
+    }
+    if (player.miss_question === index + 1) {
+      await waitForResult(page, index);
+      await missQuestion(page, player, index + 1);
     }
 
     if (player.reload_after === index || player.cut_after === index) {
