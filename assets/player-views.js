@@ -243,7 +243,7 @@ function answerStatusText(q) {
     case "sending":
       return "Sending\u2026";
     case "locked":
-      return "\u2713 Answer locked in";
+      return q.answeredElsewhere ? "\u2713 Answer locked in from another tab or device" : "\u2713 Answer locked in";
     case "rejected":
       return "Answer rejected: " + q.reason;
     case "timeup":

@@ -456,7 +456,10 @@ function onAck(ack) {
 
   // An answer chosen while the connection was down goes out now if its question is open.
   const q = app.question;
-  if (q && q.status === "sending" && q.deadline > performance.now()) publishAnswer(q);
+  if (q && q.status === "sending" && q.deadline > performance.now()) {
+    q.resent = true;
+    publishAnswer(q);
+  }
   if (["reconnecting", "loading", "message"].includes(app.screen)) {
     let screen = "lobby";
     if (app.question && !app.question.done) screen = "question";
@@ -504,7 +507,9 @@ function onEvent(id, event) {
       break;
     case "snapshot":
       setStanding(event);
-      if (app.question && event.answered === app.question.index && app.question.status !== "locked") {
+      // The host has an answer to the open question, from this tab or another one. An answer
+      // this tab is sending is settled by the host's reply to it instead.
+      if (app.question && event.answered === app.question.index && !["locked", "sending"].includes(app.question.status)) {
         app.question.status = "locked";
         if (app.screen === "question") show();
       }
@@ -618,6 +623,12 @@ function onAnswerRejected(id, error) {
   if (!q || q.publishId !== id) return;
   if (error && error.error_type === "DuplicateAnswer") {
     q.status = "locked";
+    // Unless this is a resend after a reconnect, the answer that counts came from another tab
+    // or device of this player, and the host does not say which option it was.
+    if (!q.resent) {
+      q.chosen = null;
+      q.answeredElsewhere = true;
+    }
   } else {
     q.status = "rejected";
     q.reason = error ? error.message : "unknown error";

@@ -738,3 +738,48 @@ fn replayed_question_despite_clock_skew() {
     let exit = ada.finish(GAME_END);
     assert!(exit.status.success(), "Ada failed: {}", exit.stderr);
 }
+
+#[test]
+fn second_tab_shows_first_answer() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut host, url) = start_host(dir.path(), &["--bind", "127.0.0.1:0", "--auto-start", "2"]);
+    // Ada answers late, so question 0 stays open while the second tab answers.
+    let mut ada = Quizcast::spawn(
+        "player Ada",
+        &[
+            "play",
+            &url,
+            "--headless",
+            "--name",
+            "Ada",
+            "--answers",
+            "2,1,3",
+            "--answer-delay-ms",
+            "4000",
+        ],
+    );
+    let config = json!({
+        "url": url,
+        "players": [{"name": "Tam", "answers": [2, 1, 3], "twin_answer": 1}],
+    });
+    let lines = run_browsers(&config);
+    let results = host_results(&mut host, dir.path());
+
+    let twin = lines_named(&lines, "twin");
+    assert_eq!(twin.len(), 1, "lines: {lines:?}");
+    assert_eq!(twin[0]["status"], "locked", "{:?}", twin[0]);
+    // The host counted option 2 from the first tab: the second tab must not mark option 1.
+    assert_eq!(twin[0]["chosen"], Value::Null, "{:?}", twin[0]);
+    let text = twin[0]["text"].as_str().unwrap();
+    assert!(text.contains("another tab"), "{text}");
+    assert_finals_match(&lines, &results, &["Tam"]);
+    assert_eq!(results["Tam"]["correct"], 3);
+    let exit = ada.finish(GAME_END);
+    assert!(exit.status.success(), "Ada failed: {}", exit.stderr);
+}

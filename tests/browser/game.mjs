@@ -29,7 +29,12 @@
 //                      reconnect, so that it gets question i as a replay; print
 //                      {"event":"missed","name","status","countdown_s"} with the answer status
 //                      and the countdown it then shows;
-//   "clock_ahead_ms": N  run the page with a wall clock N ms ahead of the host's.
+//   "clock_ahead_ms": N  run the page with a wall clock N ms ahead of the host's;
+//   "twin_answer": N   when question 0 opens, open the join URL in a second tab of the same
+//                      browser, which continues the stored session; once the first tab's
+//                      answer is locked in, click option N in the second tab and print
+//                      {"event":"twin","name","status","chosen","text"} with what the second
+//                      tab then shows;
 // PROXY, when given, is {"listen": PORT, "target": PORT}: a TCP relay on 127.0.0.1 that the
 // host's --public-url points at, so the test can drop the browser's WebSocket.
 //
@@ -212,6 +217,41 @@ async function missQuestion(page, player, index) {
   emit({ event: "missed", name: player.name, ...shown });
 }
 
+/** Opens a second tab on the stored session and waits until it shows question 0 open. */
+async function openTwin(context) {
+  const twin = await context.newPage();
+  await twin.goto(config.url);
+  await nextQuestion(twin, -1);
+  return twin;
+}
+
+/**
+ * Clicks option `player.twin_answer` in the second tab `twin` and prints what the tab shows
+ * once the host has replied.
+ */
+async function answerInTwin(twin, player) {
+  await twin.click(`button[data-option="${player.twin_answer}"]`);
+  await twin.waitForFunction(
+    () => {
+      const status = document.getElementById("answer-status");
+      return status && !["open", "sending"].includes(status.dataset.status);
+    },
+    null,
+    { timeout: STEP_TIMEOUT_MS, polling: 50 },
+  );
+  const shown = await twin.evaluate(() => {
+    const chosen = document.querySelector(".option.chosen");
+    const status = document.getElementById("answer-status");
+    return {
+      status: status.dataset.status,
+      chosen: chosen ? Number(chosen.dataset.option) : null,
+      text: status.textContent,
+    };
+  });
+  emit({ event: "twin", name: player.name, ...shown });
+  await twin.close();
+}
+
 /** Prints how the current screen fits the viewport (see "check_fit" above). */
 async function checkFit(page, player) {
   if (!player.check_fit) return;
@@ -279,8 +319,10 @@ async function playOn(context, player, proxy) {
     const index = await nextQuestion(page, last);
     if (index === null) break;
     await checkFit(page, player);
+    const twin = index === 0 && player.twin_answer ? await openTwin(context) : null;
     await answer(page, index, player.answers[index] ?? 1);
     last = index;
+    if (twin) await answerInTwin(twin, player);
     if (player.check_fit) {
       await waitForResult(page, index);
       await checkFit(page, player);
