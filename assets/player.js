@@ -85,7 +85,9 @@ function saveSession() {
   }
 }
 
+// Forgets the stored session but keeps its nickname in the form, to join again under it.
 function forgetSession() {
+  if (app.session && app.session.name) app.lastName = app.session.name;
   app.session = null;
   saveSession();
 }

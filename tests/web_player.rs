@@ -516,12 +516,13 @@ fn browser_rejoins_when_host_forgets_it() {
 
     let config = json!({
         "url": url,
-        "players": [{"name": "Ida", "answers": [], "expect_close": true}],
+        "players": [{"name": "Ida", "answers": [], "expect_close": true, "reload_first": true}],
     });
     let mut browsers = BrowserPlayers::start(&config);
     browsers.wait_for("ready");
 
-    // A host started again without its database has never seen the page's token.
+    // A host started again without its database has never seen the page's token. The page
+    // was reloaded after joining, so only the stored session has the nickname.
     first.kill();
     let (_second, second_url) = start_host(dir.path(), &args);
     assert_eq!(second_url, url);
@@ -532,6 +533,7 @@ fn browser_rejoins_when_host_forgets_it() {
     let text = closed["text"].as_str().unwrap();
     assert!(text.contains("join again"), "{text}");
     assert!(closed["reconnects"].as_u64() >= Some(1), "{closed}");
+    assert_eq!(closed["name_value"], "Ida", "the form forgot the nickname");
 }
 
 #[test]

@@ -16,9 +16,10 @@
 //                      game";
 //   "expect_news": true  with "expect_close": after "ready", wait for an announcement and
 //                      print {"event":"news","name","text"} before waiting for the close;
+//   "reload_first": true  with "expect_close": reload the page once before "ready";
 //   "expect_close": true  join, print {"event":"ready"} once subscribed, then wait for the
 //                      page to stop playing (a message, or the nickname form again) and
-//                      report what it shows.
+//                      report what it shows, with the form's nickname as "name_value".
 //   "check_fit": true  on the lobby, each question, each result and the final screen, print
 //                      {"event":"fit","name","screen","scroll_width","view_width","code_shown",
 //                      "countdown_live"}: the page's width against the viewport's, whether the
@@ -285,6 +286,7 @@ async function playOn(context, player, proxy) {
     emit({ event: "busy", name: player.name, retries });
   }
   if (player.expect_close) {
+    if (player.reload_first) await page.reload();
     // The standing arrives once the page has subscribed, so the host can reach it.
     await page.waitForSelector('#me[data-score="0"]', { timeout: STEP_TIMEOUT_MS });
     emit({ event: "ready", name: player.name });
@@ -303,6 +305,7 @@ async function playOn(context, player, proxy) {
         title: document.querySelector("h1").textContent,
         text: text.textContent,
         reconnects: Number(document.body.dataset.reconnects || 0),
+        name_value: document.getElementById("name") ? document.getElementById("name").value : null,
       };
     });
     emit({ event: "closed", name: player.name, ...shown });
