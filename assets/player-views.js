@@ -93,11 +93,9 @@ export function createViews(app, actions) {
         h("p", {}, "Waiting for the host to start the game\u2026"),
         h("div", { class: "spinner", role: "status" }),
       ];
+      // No player count here: the host sends the count only on subscribe and with results, so
+      // in the lobby it would stay at the number of players when this one joined.
       if (app.standing && (app.standing.score > 0 || app.result)) items.push(standingStats(app));
-      else if (app.standing) {
-        const players = app.standing.players;
-        items.push(h("p", { class: "note" }, players === 1 ? "1 player has joined." : players + " players have joined."));
-      }
       items.push(h("p", { class: "note" }, "Look at the host's screen: questions appear here and there at the same time."));
       return items;
     },

@@ -785,3 +785,53 @@ fn second_tab_shows_first_answer() {
     let exit = ada.finish(GAME_END);
     assert!(exit.status.success(), "Ada failed: {}", exit.stderr);
 }
+
+/// Returns each player count in `text` written as "N player(s) has/have joined".
+fn joined_counts(text: &str) -> Vec<u64> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words
+        .windows(4)
+        .filter(|w| w[1].starts_with("player") && w[3].starts_with("joined"))
+        .filter_map(|w| w[0].parse().ok())
+        .collect()
+}
+
+#[test]
+fn lobby_shows_no_stale_count() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut host, url) = start_host(dir.path(), &["--bind", "127.0.0.1:0", "--auto-start", "3"]);
+    let config = json!({
+        "url": url,
+        "players": [
+            {"name": "Uma", "answers": [2, 1, 3], "lobby_players": 2},
+            {"name": "Val", "answers": [2, 1, 3], "lobby_players": 2, "join_after": "Uma"},
+        ],
+    });
+    let mut browsers = BrowserPlayers::start(&config);
+    let lobbies = [browsers.wait_for("lobby"), browsers.wait_for("lobby")];
+    // The game starts once Ada joins as the third player.
+    let mut ada = terminal_player(&url, "Ada", "2,1,3");
+    let lines = browsers.finish();
+    let results = host_results(&mut host, dir.path());
+
+    for lobby in &lobbies {
+        let text = lobby["text"].as_str().unwrap();
+        assert!(text.contains("You are in"), "{text}");
+        for count in joined_counts(text) {
+            assert_eq!(
+                count, 2,
+                "{}'s lobby shows a stale count: {text}",
+                lobby["name"]
+            );
+        }
+    }
+    assert_finals_match(&lines, &results, &["Uma", "Val"]);
+    let exit = ada.finish(GAME_END);
+    assert!(exit.status.success(), "Ada failed: {}", exit.stderr);
+}

@@ -11,11 +11,14 @@
 //   "wake_in_lobby": true  in the lobby, cut the connection and keep the proxy dropping new
 //                      ones until a retry is 1.5 s away, then let them through and send the
 //                      page a visibilitychange event, as when a phone is unlocked;
-//   "join_after": NAME join only after player NAME has done its "wake_in_lobby" step;
+//   "join_after": NAME join only after player NAME is in the lobby and has done its
+//                      "wake_in_lobby" step, if it has one;
 //   "reload_final": true  after the final screen, reload the page, then click "Join another
 //                      game";
 //   "expect_news": true  with "expect_close": after "ready", wait for an announcement and
 //                      print {"event":"news","name","text"} before waiting for the close;
+//   "lobby_players": N  once the host reports N players, print {"event":"lobby","name",
+//                      "text"} with the text of the page's lobby;
 //   "reload_first": true  with "expect_close": reload the page once before "ready";
 //   "expect_close": true  join, print {"event":"ready"} once subscribed, then wait for the
 //                      page to stop playing (a message, or the nickname form again) and
@@ -126,7 +129,7 @@ async function play(browser, player, proxy) {
   }
 }
 
-// Resolves once the player named by the key has finished its "wake_in_lobby" step.
+// Resolves once the player named by the key is in the lobby, after any "wake_in_lobby" step.
 const woken = new Map();
 function wokenSignal(name) {
   if (!woken.has(name)) {
@@ -216,6 +219,20 @@ async function missQuestion(page, player, index) {
     countdown_s: parseInt(document.getElementById("countdown").textContent, 10),
   }));
   emit({ event: "missed", name: player.name, ...shown });
+}
+
+/** Waits until the host reports `player.lobby_players` players, then prints the lobby's text. */
+async function reportLobby(page, player) {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const info = await (await fetch(gameInfoUrl())).json();
+    if (info.players >= player.lobby_players) break;
+    if (Date.now() > deadline) throw new Error(`the host never had ${player.lobby_players} players`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await page.waitForSelector('#me[data-score="0"]', { timeout: STEP_TIMEOUT_MS });
+  const text = await page.evaluate(() => document.getElementById("screen").innerText);
+  emit({ event: "lobby", name: player.name, text });
 }
 
 /** Opens a second tab on the stored session and waits until it shows question 0 open. */
@@ -314,8 +331,9 @@ async function playOn(context, player, proxy) {
   if (player.wake_in_lobby) {
     const { pendingMs, tookMs } = await wakeInLobby(page, proxy);
     emit({ event: "woke", name: player.name, pending_ms: pendingMs, took_ms: tookMs });
-    wokenSignal(player.name).resolve();
   }
+  wokenSignal(player.name).resolve();
+  if (player.lobby_players) await reportLobby(page, player);
   await checkFit(page, player);
   let last = -1;
   for (;;) {
