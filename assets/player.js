@@ -291,6 +291,9 @@ function handleJoinRejection(session, outcome) {
       app.formError = returning ? "The host does not know your earlier session; join again." : capitalize(outcome.error) + ".";
       show("nickname");
       return;
+    case "PlayerKicked":
+      showMessage("Removed from the game", capitalize(outcome.error) + ".");
+      return;
     case "GameNotFound":
       forgetSession();
       showMessage("Game not found", "No game with code " + code + " runs on this host. Check the code on the host's screen.");
@@ -665,7 +668,9 @@ function onClose(closeCode, reason) {
   const [title, text] = closeReason(closeCode, reason);
   if (FINAL_CLOSES.includes(closeCode)) {
     app.stopped = true;
-    if (closeCode === CLOSE_KICKED || closeCode === CLOSE_UNAUTHORIZED) forgetSession();
+    // A kicked player's session stays stored, so a reload shows the kick again instead of
+    // the nickname form.
+    if (closeCode === CLOSE_UNAUTHORIZED) forgetSession();
     if (closeCode === CLOSE_GAME_OVER && app.finalStanding) {
       show("final");
       return;

@@ -597,7 +597,13 @@ async fn announce_then_kick_browser() {
     let admin = common::admin::Admin::new(&host);
     let config = json!({
         "url": host.join_url,
-        "players": [{"name": "Kim", "answers": [], "expect_news": true, "expect_close": true}],
+        "players": [{
+            "name": "Kim",
+            "answers": [],
+            "expect_news": true,
+            "expect_close": true,
+            "reload_after_close": true,
+        }],
     });
     let browsers = tokio::task::spawn_blocking(move || {
         let mut browsers = BrowserPlayers::start(&config);
@@ -642,6 +648,12 @@ async fn announce_then_kick_browser() {
     let text = closed[0]["text"].as_str().unwrap();
     assert!(text.contains("rename yourself, please"), "{text}");
     assert_eq!(closed[0]["reconnects"], 0, "the page tried to reconnect");
+    // After a reload the page still shows the kick, not the nickname form.
+    let reloaded = lines_named(&lines, "closed_reloaded");
+    assert_eq!(reloaded.len(), 1, "lines: {lines:?}");
+    assert_eq!(reloaded[0]["screen"], "message", "{:?}", reloaded[0]);
+    let text = reloaded[0]["text"].as_str().unwrap();
+    assert!(text.contains("rename yourself, please"), "{text}");
 }
 
 #[test]

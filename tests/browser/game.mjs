@@ -19,6 +19,8 @@
 //                      print {"event":"news","name","text"} before waiting for the close;
 //   "lobby_players": N  once the host reports N players, print {"event":"lobby","name",
 //                      "text"} with the text of the page's lobby;
+//   "reload_after_close": true  with "expect_close": then reload the page and print
+//                      {"event":"closed_reloaded", ...} with what it shows, as for "closed";
 //   "reload_first": true  with "expect_close": reload the page once before "ready";
 //   "expect_close": true  join, print {"event":"ready"} once subscribed, then wait for the
 //                      page to stop playing (a message, or the nickname form again) and
@@ -289,6 +291,18 @@ async function checkFit(page, player) {
   emit({ event: "fit", name: player.name, ...fit });
 }
 
+/** Returns what a page that stopped playing shows (see "expect_close"); runs in the page. */
+function readShown() {
+  const text = document.getElementById("message-text") || document.getElementById("name-error");
+  return {
+    screen: document.body.dataset.screen,
+    title: document.querySelector("h1").textContent,
+    text: text.textContent,
+    reconnects: Number(document.body.dataset.reconnects || 0),
+    name_value: document.getElementById("name") ? document.getElementById("name").value : null,
+  };
+}
+
 async function playOn(context, player, proxy) {
   if (player.join_after) await wokenSignal(player.join_after).promise;
   let busy = null;
@@ -315,17 +329,15 @@ async function playOn(context, player, proxy) {
     await page.waitForSelector('body[data-screen="message"], body[data-screen="nickname"]', {
       timeout: STEP_TIMEOUT_MS,
     });
-    const shown = await page.evaluate(() => {
-      const text = document.getElementById("message-text") || document.getElementById("name-error");
-      return {
-        screen: document.body.dataset.screen,
-        title: document.querySelector("h1").textContent,
-        text: text.textContent,
-        reconnects: Number(document.body.dataset.reconnects || 0),
-        name_value: document.getElementById("name") ? document.getElementById("name").value : null,
-      };
-    });
+    const shown = await page.evaluate(readShown);
     emit({ event: "closed", name: player.name, ...shown });
+    if (player.reload_after_close) {
+      await page.reload();
+      await page.waitForSelector('body[data-screen="message"], body[data-screen="nickname"]', {
+        timeout: STEP_TIMEOUT_MS,
+      });
+      emit({ event: "closed_reloaded", name: player.name, ...(await page.evaluate(readShown)) });
+    }
     return;
   }
   if (player.wake_in_lobby) {
