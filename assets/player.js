@@ -292,6 +292,8 @@ function handleJoinRejection(session, outcome) {
       show("nickname");
       return;
     case "PlayerKicked":
+      // No reconnect when the page comes back to the foreground: the token stays revoked.
+      app.stopped = true;
       showMessage("Removed from the game", capitalize(outcome.error) + ".");
       return;
     case "GameNotFound":
