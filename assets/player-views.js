@@ -52,7 +52,6 @@ export function createViews(app, actions) {
         type: "text",
         id: "name",
         name: "name",
-        maxlength: 40,
         autocomplete: "nickname",
         autocapitalize: "words",
         spellcheck: "false",
@@ -83,7 +82,7 @@ export function createViews(app, actions) {
 
     busy: () => [
       h("h1", { class: "warn" }, app.retry.label),
-      h("p", { id: "retry-status" }, retryText(app)),
+      h("p", { id: "retry-status", "aria-live": "off" }, retryText(app)),
       h("div", { class: "spinner", role: "status" }),
       h("p", { class: "note" }, "Many players are joining at once. You join automatically; keep this page open."),
     ],
@@ -94,11 +93,9 @@ export function createViews(app, actions) {
         h("p", {}, "Waiting for the host to start the game\u2026"),
         h("div", { class: "spinner", role: "status" }),
       ];
+      // No player count here: the host sends the count only on subscribe and with results, so
+      // in the lobby it would stay at the number of players when this one joined.
       if (app.standing && (app.standing.score > 0 || app.result)) items.push(standingStats(app));
-      else if (app.standing) {
-        const players = app.standing.players;
-        items.push(h("p", { class: "note" }, players === 1 ? "1 player has joined." : players + " players have joined."));
-      }
       items.push(h("p", { class: "note" }, "Look at the host's screen: questions appear here and there at the same time."));
       return items;
     },
@@ -129,7 +126,7 @@ export function createViews(app, actions) {
           "div",
           { class: "progress" },
           h("span", {}, "Question " + (q.index + 1) + "/" + q.total + " \u00B7 " + thousands(q.points) + " pts"),
-          h("span", { class: "countdown", id: "countdown" }, ""),
+          h("span", { class: "countdown", id: "countdown", "aria-live": "off" }, ""),
         ),
         h("div", { class: "timebar" }, h("span", { id: "timebar" })),
         h("h2", { id: "question-text", "data-index": q.index }, q.text),
@@ -197,7 +194,7 @@ export function createViews(app, actions) {
     reconnecting: () => [
       h("h1", { class: "warn" }, app.retry.label),
       h("p", { class: "note", id: "close-reason" }, app.retry.why),
-      h("p", { id: "retry-status" }, retryText(app)),
+      h("p", { id: "retry-status", "aria-live": "off" }, retryText(app)),
       h("div", { class: "spinner", role: "status" }),
       app.standing ? standingStats(app) : null,
       h("p", { class: "note" }, "You keep your score: the page reconnects as the same player."),
@@ -244,7 +241,7 @@ function answerStatusText(q) {
     case "sending":
       return "Sending\u2026";
     case "locked":
-      return "\u2713 Answer locked in";
+      return q.answeredElsewhere ? "\u2713 Answer locked in from another tab or device" : "\u2713 Answer locked in";
     case "rejected":
       return "Answer rejected: " + q.reason;
     case "timeup":

@@ -17,6 +17,8 @@ const RECONNECT_GIVE_UP_MS = 300000;
 // page comes back to the foreground is treated as dead.
 const STALE_AFTER_MS = 30000;
 const DEFAULT_CONNECTION_TIMEOUT_MS = 60000;
+// The host accepts nicknames of 1 to 20 graphemes (src/nickname.rs).
+const MAX_NICKNAME_GRAPHEMES = 20;
 
 // Close codes from src/protocol.rs. The first four end the session for good.
 const CLOSE_HOST_ENDED = 4000;
@@ -57,6 +59,7 @@ const app = {
   timer: null,
   ticker: null,
   publishCount: 0,
+  clockOffsetMs: null, // this device's clock minus the host's, see noteClockOffset()
 };
 
 // ---- storage ----
@@ -82,7 +85,9 @@ function saveSession() {
   }
 }
 
+// Forgets the stored session but keeps its nickname in the form, to join again under it.
 function forgetSession() {
+  if (app.session && app.session.name) app.lastName = app.session.name;
   app.session = null;
   saveSession();
 }
@@ -126,7 +131,8 @@ function renderMe() {
   me.replaceChildren(...parts);
 }
 
-// The countdown and retry texts change every 100 ms; only those nodes are updated.
+// The countdown and retry texts change every 100 ms; only those nodes are updated. Both are
+// marked aria-live="off", so screen readers inside the live <main> do not read every tick.
 function updateTicker() {
   const needed =
     (app.screen === "question" && app.question && app.question.deadline) ||
@@ -179,7 +185,8 @@ function onJoinSubmit(event) {
   event.preventDefault();
   const name = document.getElementById("name").value.trim();
   app.lastName = name;
-  if ([...name].length < 1 || [...name].length > 20) {
+  const length = graphemeCount(name);
+  if (length < 1 || length > MAX_NICKNAME_GRAPHEMES) {
     app.formError = "Type a nickname of 1 to 20 characters.";
     show("nickname");
     return;
@@ -187,6 +194,16 @@ function onJoinSubmit(event) {
   app.formError = null;
   const session = { player_id: newPlayerId(), name, token: null };
   join(session);
+}
+
+// Counts what a reader sees as characters, as the host does: a flag or a family emoji is one,
+// though it is several code points.
+function graphemeCount(text) {
+  if (typeof Intl === "object" && Intl.Segmenter) {
+    return [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text)].length;
+  }
+  // Without Intl.Segmenter the host's reply still reports a name that is too long.
+  return Math.min([...text].length, MAX_NICKNAME_GRAPHEMES);
 }
 
 // Joins, or gets an earlier session back when `session.token` is set, retrying 429, 503 and
@@ -273,6 +290,11 @@ function handleJoinRejection(session, outcome) {
       forgetSession();
       app.formError = returning ? "The host does not know your earlier session; join again." : capitalize(outcome.error) + ".";
       show("nickname");
+      return;
+    case "PlayerKicked":
+      // No reconnect when the page comes back to the foreground: the token stays revoked.
+      app.stopped = true;
+      showMessage("Removed from the game", capitalize(outcome.error) + ".");
       return;
     case "GameNotFound":
       forgetSession();
@@ -405,6 +427,7 @@ function onMessage(message) {
       onAnswerRejected(message.id, message.errors && message.errors[0]);
       break;
     case "data":
+      if (!app.replaying) noteClockOffset(message.event.sent_at_ms);
       if (app.session.seq) app.session.seq[message.id] = message.seq;
       saveSession();
       onEvent(message.id, message.event);
@@ -440,7 +463,10 @@ function onAck(ack) {
 
   // An answer chosen while the connection was down goes out now if its question is open.
   const q = app.question;
-  if (q && q.status === "sending" && q.deadline > performance.now()) publishAnswer(q);
+  if (q && q.status === "sending" && q.deadline > performance.now()) {
+    q.resent = true;
+    publishAnswer(q);
+  }
   if (["reconnecting", "loading", "message"].includes(app.screen)) {
     let screen = "lobby";
     if (app.question && !app.question.done) screen = "question";
@@ -488,7 +514,9 @@ function onEvent(id, event) {
       break;
     case "snapshot":
       setStanding(event);
-      if (app.question && event.answered === app.question.index && app.question.status !== "locked") {
+      // The host has an answer to the open question, from this tab or another one. An answer
+      // this tab is sending is settled by the host's reply to it instead.
+      if (app.question && event.answered === app.question.index && !["locked", "sending"].includes(app.question.status)) {
         app.question.status = "locked";
         if (app.screen === "question") show();
       }
@@ -506,6 +534,14 @@ function onEvent(id, event) {
   }
 }
 
+// Keeps the smallest difference seen between this device's clock and the host's `sent_at_ms`
+// on events delivered live: the clock offset plus the quickest delivery.
+function noteClockOffset(sentAtMs) {
+  if (typeof sentAtMs !== "number") return;
+  const offset = Date.now() - sentAtMs;
+  if (app.clockOffsetMs === null || offset < app.clockOffsetMs) app.clockOffsetMs = offset;
+}
+
 function setStanding(event) {
   app.standing = {
     score: event.score,
@@ -520,8 +556,10 @@ function onQuestion(event) {
   if (app.question && app.question.index >= event.index) return;
   let remaining = event.remaining_ms;
   if (app.replaying) {
-    // A replayed question carries the time left when it was first sent.
-    remaining = Math.max(0, remaining - Math.max(0, Date.now() - event.sent_at_ms));
+    // A replayed question carries the time left when it was first sent. Its age is measured
+    // on the host's clock, because a phone's clock may be off by seconds or more.
+    const age = Date.now() - (app.clockOffsetMs ?? 0) - event.sent_at_ms;
+    remaining = Math.max(0, remaining - Math.max(0, age));
   }
   app.question = {
     index: event.index,
@@ -592,6 +630,12 @@ function onAnswerRejected(id, error) {
   if (!q || q.publishId !== id) return;
   if (error && error.error_type === "DuplicateAnswer") {
     q.status = "locked";
+    // Unless this is a resend after a reconnect, the answer that counts came from another tab
+    // or device of this player, and the host does not say which option it was.
+    if (!q.resent) {
+      q.chosen = null;
+      q.answeredElsewhere = true;
+    }
   } else {
     q.status = "rejected";
     q.reason = error ? error.message : "unknown error";
@@ -626,7 +670,9 @@ function onClose(closeCode, reason) {
   const [title, text] = closeReason(closeCode, reason);
   if (FINAL_CLOSES.includes(closeCode)) {
     app.stopped = true;
-    if (closeCode === CLOSE_KICKED || closeCode === CLOSE_UNAUTHORIZED) forgetSession();
+    // A kicked player's session stays stored, so a reload shows the kick again instead of
+    // the nickname form.
+    if (closeCode === CLOSE_UNAUTHORIZED) forgetSession();
     if (closeCode === CLOSE_GAME_OVER && app.finalStanding) {
       show("final");
       return;

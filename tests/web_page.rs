@@ -64,6 +64,12 @@ async fn browser_gets_web_player() {
         "{page}"
     );
     assert!(!page.contains("{{"), "unfilled placeholder in {page}");
+    // The style sheet has dark colors only, so the browser must draw its own parts (scroll
+    // bars, the canvas before the styles load) dark under a light system theme too.
+    assert!(
+        page.contains(r#"<meta name="color-scheme" content="dark">"#),
+        "{page}"
+    );
 }
 
 #[tokio::test]

@@ -44,6 +44,23 @@ options = ["4", "6", "7", "9", "10", "12"]
 correct = 3
 "#;
 
+/// Two questions whose text and options have words longer than a 360-pixel screen is wide,
+/// and six options.
+const LONG_BANK: &str = r#"
+title = "A quiz title long enough to fill the header of a phone twice over"
+time_limit = 10
+
+[[questions]]
+text = "Which word is Pneumonoultramicroscopicsilicovolcanoconiosis-without-any-spaces-in-it?"
+options = ["Supercalifragilisticexpialidocious-and-more", "Two", "Three", "Four", "Five", "Six"]
+correct = 1
+
+[[questions]]
+text = "Antidisestablishmentarianism_with_underscores_that_never_break_by_themselves"
+options = ["Yes", "No"]
+correct = 1
+"#;
+
 /// Serializes the tests, so that two Chromiums do not compete for a small CI machine's cores
 /// while the host measures response times.
 static ONE_BROWSER: Mutex<()> = Mutex::new(());
@@ -207,8 +224,13 @@ fn run_browsers(config: &Value) -> Vec<Value> {
 /// Starts a headless host on the test bank with `extra` arguments; returns it with its join
 /// URL, which must point at 127.0.0.1.
 fn start_host(dir: &Path, extra: &[&str]) -> (Quizcast, String) {
+    start_host_with_bank(dir, BANK, extra)
+}
+
+/// Starts a headless host as [`start_host`] does, on the question bank `toml`.
+fn start_host_with_bank(dir: &Path, toml: &str, extra: &[&str]) -> (Quizcast, String) {
     let bank = dir.join("bank.toml");
-    std::fs::write(&bank, BANK).expect("write the question bank");
+    std::fs::write(&bank, toml).expect("write the question bank");
     let results = dir.join("results.json");
     let mut args = vec![
         "host",
@@ -513,12 +535,13 @@ fn browser_rejoins_when_host_forgets_it() {
 
     let config = json!({
         "url": url,
-        "players": [{"name": "Ida", "answers": [], "expect_close": true}],
+        "players": [{"name": "Ida", "answers": [], "expect_close": true, "reload_first": true}],
     });
     let mut browsers = BrowserPlayers::start(&config);
     browsers.wait_for("ready");
 
-    // A host started again without its database has never seen the page's token.
+    // A host started again without its database has never seen the page's token. The page
+    // was reloaded after joining, so only the stored session has the nickname.
     first.kill();
     let (_second, second_url) = start_host(dir.path(), &args);
     assert_eq!(second_url, url);
@@ -529,6 +552,7 @@ fn browser_rejoins_when_host_forgets_it() {
     let text = closed["text"].as_str().unwrap();
     assert!(text.contains("join again"), "{text}");
     assert!(closed["reconnects"].as_u64() >= Some(1), "{closed}");
+    assert_eq!(closed["name_value"], "Ida", "the form forgot the nickname");
 }
 
 #[test]
@@ -592,7 +616,13 @@ async fn announce_then_kick_browser() {
     let admin = common::admin::Admin::new(&host);
     let config = json!({
         "url": host.join_url,
-        "players": [{"name": "Kim", "answers": [], "expect_news": true, "expect_close": true}],
+        "players": [{
+            "name": "Kim",
+            "answers": [],
+            "expect_news": true,
+            "expect_close": true,
+            "reload_after_close": true,
+        }],
     });
     let browsers = tokio::task::spawn_blocking(move || {
         let mut browsers = BrowserPlayers::start(&config);
@@ -637,4 +667,202 @@ async fn announce_then_kick_browser() {
     let text = closed[0]["text"].as_str().unwrap();
     assert!(text.contains("rename yourself, please"), "{text}");
     assert_eq!(closed[0]["reconnects"], 0, "the page tried to reconnect");
+    // After a reload the page still shows the kick, not the nickname form.
+    let reloaded = lines_named(&lines, "closed_reloaded");
+    assert_eq!(reloaded.len(), 1, "lines: {lines:?}");
+    assert_eq!(reloaded[0]["screen"], "message", "{:?}", reloaded[0]);
+    let text = reloaded[0]["text"].as_str().unwrap();
+    assert!(text.contains("rename yourself, please"), "{text}");
+}
+
+#[test]
+fn phone_screens_fit_long_texts() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut host, url) = start_host_with_bank(
+        dir.path(),
+        LONG_BANK,
+        &["--bind", "127.0.0.1:0", "--auto-start", "2"],
+    );
+    // Three family emoji are 3 graphemes, as the host counts, but 21 code points.
+    let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}\u{200D}\u{1F466}".repeat(3);
+    let wide = "W".repeat(20);
+    let config = json!({
+        "url": url,
+        "players": [
+            {"name": family, "answers": [1, 1], "check_fit": true},
+            {"name": wide, "answers": [2, 2], "check_fit": true},
+        ],
+    });
+    let lines = run_browsers(&config);
+    let results = host_results(&mut host, dir.path());
+    assert_finals_match(&lines, &results, &[family.as_str(), wide.as_str()]);
+
+    let fits = lines_named(&lines, "fit");
+    // Each player: lobby, two questions, two results and the final screen.
+    assert_eq!(fits.len(), 12, "lines: {lines:?}");
+    for fit in fits {
+        let (scroll, view) = (&fit["scroll_width"], &fit["view_width"]);
+        assert!(
+            scroll.as_u64() <= view.as_u64(),
+            "the page scrolls sideways: {fit}"
+        );
+        assert_eq!(fit["code_shown"], true, "game code hidden: {fit}");
+        if fit["screen"] == "question" {
+            assert_eq!(
+                fit["countdown_live"], "off",
+                "countdown is announced: {fit}"
+            );
+        }
+    }
+}
+
+#[test]
+fn replayed_question_despite_clock_skew() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut host, url) = start_host(dir.path(), &["--bind", "127.0.0.1:0", "--auto-start", "2"]);
+    // Ada answers late, so question 1 stays open while the page comes back.
+    let mut ada = Quizcast::spawn(
+        "player Ada",
+        &[
+            "play",
+            &url,
+            "--headless",
+            "--name",
+            "Ada",
+            "--answers",
+            "2,1,3",
+            "--answer-delay-ms",
+            "4000",
+        ],
+    );
+    let config = json!({
+        "url": url,
+        "players": [
+            {"name": "Sky", "answers": [2, 1, 3], "clock_ahead_ms": 30000, "miss_question": 1},
+        ],
+    });
+    let lines = run_browsers(&config);
+    let results = host_results(&mut host, dir.path());
+
+    let missed = lines_named(&lines, "missed");
+    assert_eq!(missed.len(), 1, "lines: {lines:?}");
+    // The page's clock runs 30 s ahead of the host's: the replayed question must still be
+    // open with most of its 10 s left.
+    assert_eq!(missed[0]["status"], "open", "{:?}", missed[0]);
+    assert!(
+        missed[0]["countdown_s"].as_u64() >= Some(5),
+        "{:?}",
+        missed[0]
+    );
+    assert_finals_match(&lines, &results, &["Sky"]);
+    assert_eq!(results["Sky"]["correct"], 3);
+    let exit = ada.finish(GAME_END);
+    assert!(exit.status.success(), "Ada failed: {}", exit.stderr);
+}
+
+#[test]
+fn second_tab_shows_first_answer() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut host, url) = start_host(dir.path(), &["--bind", "127.0.0.1:0", "--auto-start", "2"]);
+    // Ada answers late, so question 0 stays open while the second tab answers.
+    let mut ada = Quizcast::spawn(
+        "player Ada",
+        &[
+            "play",
+            &url,
+            "--headless",
+            "--name",
+            "Ada",
+            "--answers",
+            "2,1,3",
+            "--answer-delay-ms",
+            "4000",
+        ],
+    );
+    let config = json!({
+        "url": url,
+        "players": [{"name": "Tam", "answers": [2, 1, 3], "twin_answer": 1}],
+    });
+    let lines = run_browsers(&config);
+    let results = host_results(&mut host, dir.path());
+
+    let twin = lines_named(&lines, "twin");
+    assert_eq!(twin.len(), 1, "lines: {lines:?}");
+    assert_eq!(twin[0]["status"], "locked", "{:?}", twin[0]);
+    // The host counted option 2 from the first tab: the second tab must not mark option 1.
+    assert_eq!(twin[0]["chosen"], Value::Null, "{:?}", twin[0]);
+    let text = twin[0]["text"].as_str().unwrap();
+    assert!(text.contains("another tab"), "{text}");
+    assert_finals_match(&lines, &results, &["Tam"]);
+    assert_eq!(results["Tam"]["correct"], 3);
+    let exit = ada.finish(GAME_END);
+    assert!(exit.status.success(), "Ada failed: {}", exit.stderr);
+}
+
+/// Returns each player count in `text` written as "N player(s) has/have joined".
+fn joined_counts(text: &str) -> Vec<u64> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words
+        .windows(4)
+        .filter(|w| w[1].starts_with("player") && w[3].starts_with("joined"))
+        .filter_map(|w| w[0].parse().ok())
+        .collect()
+}
+
+#[test]
+fn lobby_shows_no_stale_count() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut host, url) = start_host(dir.path(), &["--bind", "127.0.0.1:0", "--auto-start", "3"]);
+    let config = json!({
+        "url": url,
+        "players": [
+            {"name": "Uma", "answers": [2, 1, 3], "lobby_players": 2},
+            {"name": "Val", "answers": [2, 1, 3], "lobby_players": 2, "join_after": "Uma"},
+        ],
+    });
+    let mut browsers = BrowserPlayers::start(&config);
+    let lobbies = [browsers.wait_for("lobby"), browsers.wait_for("lobby")];
+    // The game starts once Ada joins as the third player.
+    let mut ada = terminal_player(&url, "Ada", "2,1,3");
+    let lines = browsers.finish();
+    let results = host_results(&mut host, dir.path());
+
+    for lobby in &lobbies {
+        let text = lobby["text"].as_str().unwrap();
+        assert!(text.contains("You are in"), "{text}");
+        for count in joined_counts(text) {
+            assert_eq!(
+                count, 2,
+                "{}'s lobby shows a stale count: {text}",
+                lobby["name"]
+            );
+        }
+    }
+    assert_finals_match(&lines, &results, &["Uma", "Val"]);
+    let exit = ada.finish(GAME_END);
+    assert!(exit.status.success(), "Ada failed: {}", exit.stderr);
 }
