@@ -722,6 +722,23 @@ fn phone_screens_fit_long_texts() {
     }
 }
 
+/// Starts terminal player Ada, who answers each question 4 s after it opens, so a question
+/// stays open for a while.
+fn late_player(url: &str) -> Quizcast {
+    let args = [
+        "play",
+        url,
+        "--headless",
+        "--name",
+        "Ada",
+        "--answers",
+        "2,1,3",
+        "--answer-delay-ms",
+        "4000",
+    ];
+    Quizcast::spawn("player Ada", &args)
+}
+
 #[test]
 fn replayed_question_despite_clock_skew() {
     if !browser_available() {
@@ -733,20 +750,7 @@ fn replayed_question_despite_clock_skew() {
     let dir = tempfile::tempdir().unwrap();
     let (mut host, url) = start_host(dir.path(), &["--bind", "127.0.0.1:0", "--auto-start", "2"]);
     // Ada answers late, so question 1 stays open while the page comes back.
-    let mut ada = Quizcast::spawn(
-        "player Ada",
-        &[
-            "play",
-            &url,
-            "--headless",
-            "--name",
-            "Ada",
-            "--answers",
-            "2,1,3",
-            "--answer-delay-ms",
-            "4000",
-        ],
-    );
+    let mut ada = late_player(&url);
     let config = json!({
         "url": url,
         "players": [
@@ -783,20 +787,7 @@ fn second_tab_shows_first_answer() {
     let dir = tempfile::tempdir().unwrap();
     let (mut host, url) = start_host(dir.path(), &["--bind", "127.0.0.1:0", "--auto-start", "2"]);
     // Ada answers late, so question 0 stays open while the second tab answers.
-    let mut ada = Quizcast::spawn(
-        "player Ada",
-        &[
-            "play",
-            &url,
-            "--headless",
-            "--name",
-            "Ada",
-            "--answers",
-            "2,1,3",
-            "--answer-delay-ms",
-            "4000",
-        ],
-    );
+    let mut ada = late_player(&url);
     let config = json!({
         "url": url,
         "players": [{"name": "Tam", "answers": [2, 1, 3], "twin_answer": 1}],

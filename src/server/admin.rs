@@ -19,7 +19,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::oneshot;
 
 use super::AppState;
-use super::http::ErrorResponse;
+use super::http::error;
 use crate::host::actor::{Control, ControlError, GameCommand, GameHandle, GameReport};
 use crate::host::events::Standing;
 use crate::import::{self, Format, ImportOptions};
@@ -81,15 +81,6 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/publish", post(publish))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .route_layer(middleware::from_fn_with_state(state, require_key))
-}
-
-fn error(status: StatusCode, error_type: &str, message: impl Into<String>) -> Response {
-    let body = ErrorResponse {
-        error_type: error_type.to_string(),
-        error: message.into(),
-        retry_after_ms: None,
-    };
-    (status, Json(body)).into_response()
 }
 
 /// Rejects a request without the right bearer key with 401.

@@ -63,7 +63,8 @@ pub struct ErrorResponse {
     pub retry_after_ms: Option<u64>,
 }
 
-fn error(status: StatusCode, error_type: &str, message: impl Into<String>) -> Response {
+/// Returns a JSON error response with `error_type` and a message saying what to do.
+pub(super) fn error(status: StatusCode, error_type: &str, message: impl Into<String>) -> Response {
     let body = ErrorResponse {
         error_type: error_type.to_string(),
         error: message.into(),
