@@ -250,7 +250,7 @@ pub async fn play(args: PlayArgs) -> Result<(), String> {
     let spec = args.answers.clone();
     let delay = Duration::from_millis(args.answer_delay_ms);
     let outcome = ui::player::run(name, move |name| {
-        start_session(make_config(name), options, spec, delay)
+        start_session(make_config(name), options.clone(), spec.clone(), delay)
     })
     .await
     .map_err(|e| format!("terminal error: {e}"))?;
@@ -319,12 +319,30 @@ fn start_session(
         session::run_with_options(&http, config, options, events_tx, commands_rx)
             .await
             .map(|_| ())
-            .map_err(|e: ClientError| e.to_string())
+            .map_err(session_failure)
     });
     ui::player::PlayerChannels {
         events: ui_events_rx,
         commands: commands_tx,
         done,
+    }
+}
+
+/// Describes a failed session for the player screen; a refused nickname sends the player back
+/// to the prompt with the host's reason.
+fn session_failure(error: ClientError) -> ui::player::SessionFailure {
+    match error {
+        ClientError::Rejected {
+            error_type,
+            message,
+            ..
+        } if error_type == "InvalidNickname" || error_type == "NicknameTaken" => {
+            ui::player::SessionFailure {
+                message: ui::player::capitalize(&message),
+                name_refused: true,
+            }
+        }
+        other => other.to_string().into(),
     }
 }
 

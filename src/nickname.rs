@@ -19,14 +19,15 @@ pub const MAX_GRAPHEMES: usize = 20;
 pub enum NicknameError {
     #[error("nickname is empty; type 1 to {MAX_GRAPHEMES} characters")]
     Empty,
-    #[error("nickname {0:?} is too long; use at most {MAX_GRAPHEMES} characters")]
+    // Rejected names are not echoed where they could reorder or hide the message around them.
+    #[error("nickname \"{0}\" is too long; use at most {MAX_GRAPHEMES} characters")]
     TooLong(String),
     #[error(
-        "nickname {name:?} contains the control or text-direction character U+{:04X}; use letters, digits and symbols",
+        "the nickname contains the control or text-direction character U+{:04X}; remove it and use letters, digits and symbols",
         u32::from(*character)
     )]
     Control { name: String, character: char },
-    #[error("nickname {0:?} has no visible character; use letters, digits and symbols")]
+    #[error("the nickname has no visible character; use letters, digits and symbols")]
     Invisible(String),
 }
 

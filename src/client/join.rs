@@ -197,6 +197,7 @@ async fn try_join(
         }),
         _ => Err(ClientError::Rejected {
             status: status.as_u16(),
+            error_type: parsed.map(|p| p.error_type).unwrap_or_default(),
             message,
         }),
     }

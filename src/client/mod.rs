@@ -22,7 +22,12 @@ pub enum ClientError {
     #[error("no game with code {code:?} at {base}; check the code on the host's screen")]
     GameNotFound { code: String, base: String },
     #[error("the host rejected the join ({status}): {message}")]
-    Rejected { status: u16, message: String },
+    Rejected {
+        status: u16,
+        /// The `error_type` of the host's JSON error, such as `NicknameTaken`.
+        error_type: String,
+        message: String,
+    },
     #[error(
         "gave up joining after {:.1} s and {attempts} attempts: {last}",
         after.as_secs_f64()

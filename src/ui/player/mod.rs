@@ -23,6 +23,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::{JoinError, JoinHandle};
 use tokio::time::MissedTickBehavior;
 
+pub use nickname::capitalize;
 pub use state::{PlayerAction, PlayerState, Screen};
 pub use view::PlayerView;
 
@@ -38,20 +39,38 @@ pub struct PlayerChannels {
     pub events: UnboundedReceiver<PlayerEvent>,
     /// Commands to the session.
     pub commands: UnboundedSender<PlayerCommand>,
-    /// Resolves when the network session ends: Ok on a finished game, Err with a user-facing
-    /// message otherwise.
-    pub done: JoinHandle<Result<(), String>>,
+    /// Resolves when the network session ends: Ok on a finished game, Err otherwise.
+    pub done: JoinHandle<Result<(), SessionFailure>>,
+}
+
+/// Why a network session ended before the game did.
+#[derive(Debug)]
+pub struct SessionFailure {
+    /// What to tell the player.
+    pub message: String,
+    /// The host refused the nickname (invalid or taken), so the player may type another.
+    pub name_refused: bool,
+}
+
+impl From<String> for SessionFailure {
+    fn from(message: String) -> Self {
+        SessionFailure {
+            message,
+            name_refused: false,
+        }
+    }
 }
 
 /// Runs the player screen until the player leaves or the session fails.
 ///
-/// Asks for a nickname first when `name` is `None`, then calls `connect` with it. Returns
+/// Asks for a nickname first when `name` is `None`, then calls `connect` with it, and asks
+/// again (calling `connect` again) when the host refuses the name. Returns
 /// `Ok(None)` when the player leaves and `Ok(Some(message))` when the session failed, after the
 /// terminal is restored, so the caller can print the message. Leaving drops the channels, which
 /// closes them on the session side, and does not wait for the session to stop.
 pub async fn run(
     name: Option<String>,
-    connect: impl FnOnce(String) -> PlayerChannels,
+    connect: impl FnMut(String) -> PlayerChannels,
 ) -> io::Result<Option<String>> {
     let mut terminal = ratatui::init();
     let result = run_loop(&mut terminal, name, connect).await;
@@ -64,7 +83,7 @@ pub async fn run(
 struct Session {
     events: Option<UnboundedReceiver<PlayerEvent>>,
     commands: Option<UnboundedSender<PlayerCommand>>,
-    done: Option<JoinHandle<Result<(), String>>>,
+    done: Option<JoinHandle<Result<(), SessionFailure>>>,
 }
 
 impl Session {
@@ -90,15 +109,11 @@ impl Session {
 async fn run_loop(
     terminal: &mut DefaultTerminal,
     name: Option<String>,
-    connect: impl FnOnce(String) -> PlayerChannels,
+    mut connect: impl FnMut(String) -> PlayerChannels,
 ) -> io::Result<Option<String>> {
     let mut state = PlayerState::new(name.as_deref());
-    let mut connect = Some(connect);
     let mut session = Session::default();
-    // Take the callback only when a name is known; otherwise the prompt still needs it.
-    if let Some(name) = name
-        && let Some(connect) = connect.take()
-    {
+    if let Some(name) = name {
         session = Session::start(connect(name));
     }
     let mut keys = EventStream::new();
@@ -127,11 +142,15 @@ async fn run_loop(
                 drain_events(&mut session, &mut state);
                 match finished {
                     Ok(Ok(())) => state.end_session(),
-                    Ok(Err(message)) if state.closed.is_some() => {
-                        state.end_session();
-                        closed_error = Some(message);
+                    Ok(Err(failure)) if failure.name_refused => {
+                        state.name_refused(failure.message);
+                        session = Session::default();
                     }
-                    Ok(Err(message)) => return Ok(Some(message)),
+                    Ok(Err(failure)) if state.closed.is_some() => {
+                        state.end_session();
+                        closed_error = Some(failure.message);
+                    }
+                    Ok(Err(failure)) => return Ok(Some(failure.message)),
                     Err(error) => return Ok(Some(format!("The network session failed: {error}"))),
                 }
             }
@@ -140,9 +159,7 @@ async fn run_loop(
                 let Some(key) = key_press(&event) else { continue };
                 match state.handle_key(key, Instant::now()) {
                     Some(PlayerAction::Connect(name)) => {
-                        if let Some(connect) = connect.take() {
-                            session = Session::start(connect(name));
-                        }
+                        session = Session::start(connect(name));
                     }
                     Some(PlayerAction::Send(command)) => session.send(command),
                     Some(PlayerAction::Quit) => return Ok(closed_error),
@@ -164,8 +181,8 @@ async fn next_event(events: &mut Option<UnboundedReceiver<PlayerEvent>>) -> Opti
 
 /// Waits for the session task to end, and forever if it has already ended.
 async fn finished(
-    done: &mut Option<JoinHandle<Result<(), String>>>,
-) -> Result<Result<(), String>, JoinError> {
+    done: &mut Option<JoinHandle<Result<(), SessionFailure>>>,
+) -> Result<Result<(), SessionFailure>, JoinError> {
     match done {
         Some(done) => done.await,
         None => pending().await,

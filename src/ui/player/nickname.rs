@@ -12,7 +12,7 @@ pub struct NicknameInput {
     /// The text as typed, untrimmed.
     pub text: String,
     /// The message for the last rejected Enter, cleared by the next edit.
-    pub error: Option<&'static str>,
+    pub error: Option<String>,
 }
 
 /// The result of one key in the nickname field.
@@ -61,7 +61,7 @@ impl NicknameInput {
             self.text = longer;
             self.error = None;
         } else {
-            self.error = Some("A nickname has at most 20 characters");
+            self.error = Some("A nickname has at most 20 characters".into());
         }
     }
 
@@ -88,10 +88,27 @@ impl NicknameInput {
     fn submit(&mut self) -> NicknameKey {
         let name = self.text.trim();
         if name.is_empty() {
-            self.error = Some("Type a nickname of 1 to 20 characters");
+            self.error = Some("Type a nickname of 1 to 20 characters".into());
             return NicknameKey::Editing;
         }
-        NicknameKey::Submit(name.to_string())
+        // The host applies the same rules; checking here saves a round trip and keeps the
+        // player at the prompt.
+        match crate::nickname::validate(name) {
+            Ok(name) => NicknameKey::Submit(name),
+            Err(error) => {
+                self.error = Some(capitalize(&error.to_string()));
+                NicknameKey::Editing
+            }
+        }
+    }
+}
+
+/// Returns `text` with its first letter in upper case, for a message shown on its own line.
+pub fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 

@@ -172,6 +172,14 @@ impl PlayerState {
         }
     }
 
+    /// Goes back to the nickname prompt with `message` after the host refused the name.
+    pub fn name_refused(&mut self, message: String) {
+        self.connecting = false;
+        self.retry = None;
+        self.joined = None;
+        self.nickname.error = Some(message);
+    }
+
     /// Updates the state with one event from the session.
     pub fn apply(&mut self, event: PlayerEvent) {
         match event {

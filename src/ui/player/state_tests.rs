@@ -292,3 +292,36 @@ fn announcement_kept_until_replaced() {
     });
     assert_eq!(state.announcement.as_deref(), Some("Back in 2 minutes"));
 }
+
+#[test]
+fn invalid_nickname_stays_at_prompt() {
+    let mut state = PlayerState::new(None);
+    for c in "Zoe\u{202E}x".chars() {
+        state.handle_key(key(KeyCode::Char(c)), Instant::now());
+    }
+    assert_eq!(state.handle_key(key(KeyCode::Enter), Instant::now()), None);
+    assert_eq!(state.screen(), Screen::Prompt);
+    let error = state
+        .nickname
+        .error
+        .clone()
+        .expect("an error under the field");
+    assert!(error.contains("U+202E"), "{error}");
+}
+
+#[test]
+fn refused_nickname_returns_to_prompt() {
+    let mut state = PlayerState::new(None);
+    for c in "Ada".chars() {
+        state.handle_key(key(KeyCode::Char(c)), Instant::now());
+    }
+    assert_eq!(
+        state.handle_key(key(KeyCode::Enter), Instant::now()),
+        Some(PlayerAction::Connect("Ada".into()))
+    );
+    assert_eq!(state.screen(), Screen::Connecting);
+    state.name_refused("Nickname \"Ada\" is taken in this game; choose another".into());
+    assert_eq!(state.screen(), Screen::Prompt);
+    assert_eq!(state.nickname.text, "Ada", "the typed name stays to edit");
+    assert!(state.nickname.error.as_deref().unwrap().contains("taken"));
+}

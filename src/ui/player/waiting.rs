@@ -34,8 +34,8 @@ pub fn render_prompt(input: &NicknameInput, body: Rect, buf: &mut Buffer) {
         .block(Block::bordered())
         .render(field, buf);
     Line::from(format!("{}/{MAX_NICKNAME_CHARS}", input.len())).render(count, buf);
-    if let Some(message) = input.error {
-        Paragraph::new(message)
+    if let Some(message) = &input.error {
+        Paragraph::new(message.as_str())
             .style(Style::new().fg(Color::Red))
             .wrap(Wrap { trim: true })
             .render(error, buf);
