@@ -210,12 +210,16 @@ async fn create_game(
 ) -> Response {
     let options = match import_options(&query, &headers) {
         Ok(options) => options,
-        Err(message) => return error(StatusCode::BAD_REQUEST, "InvalidFormat", message),
+        Err(message) => {
+            tracing::info!(%message, "question file upload rejected: invalid format or encoding");
+            return error(StatusCode::BAD_REQUEST, "InvalidFormat", message);
+        }
     };
     let name = query.name.as_deref().unwrap_or("(request body)");
     let (report, bank) = import::check_bytes(name, &body, &options, &mut rand::rng());
     let Some(bank) = bank else {
         let message = report.to_text().trim_end().to_string();
+        tracing::info!(file = name, skipped = report.skipped.len(), error = ?report.error, "question file upload has no usable question");
         return error(StatusCode::BAD_REQUEST, "InvalidBank", message);
     };
     match crate::host::create_game(&state, bank, query.code.as_deref()) {
@@ -231,6 +235,7 @@ async fn create_game(
             error(StatusCode::BAD_REQUEST, "InvalidCode", e.to_string())
         }
         Err(e @ crate::host::CreateError::TooMany(_)) => {
+            tracing::warn!(error = %e, "game not created");
             error(StatusCode::CONFLICT, "TooManyGames", e.to_string())
         }
         Err(e) => error(StatusCode::CONFLICT, "CodeTaken", e.to_string()),
