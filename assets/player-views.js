@@ -148,6 +148,16 @@ export function createViews(app, actions) {
         standingStats(app),
       ];
       if (r.streak > 1) items.push(h("p", { class: "center" }, "Streak: " + r.streak + " correct in a row"));
+      if (q && !r.correct && r.option) {
+        items.push(
+          h(
+            "div",
+            { class: "card", id: "your-answer" },
+            h("p", { class: "note" }, "Your answer:"),
+            h("p", {}, h("b", { class: "shape-inline" }, SHAPES[(r.option - 1) % 6] + " "), q.options[r.option - 1] || ""),
+          ),
+        );
+      }
       if (q && q.correct) {
         items.push(
           h(

@@ -329,7 +329,7 @@ fn browsers_and_terminals_finish_game() {
     let config = json!({
         "url": url,
         "players": [
-            {"name": "Wen", "answers": [2, 2, 3]},
+            {"name": "Wen", "answers": [2, 2, 3], "check_results": true},
             {"name": "Xia", "answers": [1, 1, 1], "busy": true},
         ],
     });

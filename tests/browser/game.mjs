@@ -15,6 +15,8 @@
 //                      "wake_in_lobby" step, if it has one;
 //   "reload_final": true  after the final screen, reload the page, then click "Join another
 //                      game";
+//   "check_results": true  wait for each question's result screen, which checks that a wrong
+//                      answer's result shows the option the player chose;
 //   "expect_news": true  with "expect_close": after "ready", wait for an announcement and
 //                      print {"event":"news","name","text"} before waiting for the close;
 //   "lobby_players": N  once the host reports N players, print {"event":"lobby","name",
@@ -356,7 +358,7 @@ async function playOn(context, player, proxy) {
     await answer(page, index, player.answers[index] ?? 1);
     last = index;
     if (twin) await answerInTwin(twin, player);
-    if (player.check_fit) {
+    if (player.check_fit || player.check_results) {
       await waitForResult(page, index);
       await checkFit(page, player);
     }

@@ -121,6 +121,17 @@ export async function waitForResult(page, index) {
     index,
     { timeout: STEP_TIMEOUT_MS, polling: 50 },
   );
+  // A wrong answer's result names the option the player chose; a right one does not.
+  const shown = await page.evaluate(() => {
+    const verdict = document.getElementById("verdict");
+    return verdict && {
+      wrong: verdict.dataset.correct === "false" && verdict.dataset.option !== "",
+      yours: document.getElementById("your-answer") !== null,
+    };
+  });
+  if (shown && shown.wrong !== shown.yours) {
+    throw new Error(`result of question ${index}: wrong answer ${shown.wrong}, "Your answer" shown ${shown.yours}`);
+  }
   return Number(await page.getAttribute("#me", "data-score"));
 }
 
