@@ -186,6 +186,32 @@ fn result_wrong() {
     assert_screens("result_wrong", &result(now, 0), now);
 }
 
+/// A host restart closes the open question without sending results, then sends each player's
+/// standing after the closed question.
+#[test]
+fn result_after_host_restart() {
+    let now = Instant::now();
+    let mut state = question(now);
+    state.apply(PlayerEvent::QuestionClosed {
+        index: 2,
+        correct: vec![1],
+        counts: vec![0, 1, 0, 0],
+    });
+    state.apply(PlayerEvent::Standing {
+        score: 2000,
+        rank: 4,
+        players: 9,
+        streak: 0,
+        answered: None,
+    });
+    let terminal = draw(&state, now, 80, 24);
+    let text = format!("{:?}", terminal.backend());
+    assert!(!text.contains("Waiting for your result"), "{text}");
+    assert!(text.contains("Score: 2,000"), "{text}");
+    assert!(text.contains("Rank: 4th of 9"), "{text}");
+    insta::assert_snapshot!("result_after_restart_80x24", terminal.backend());
+}
+
 #[test]
 fn final_rank() {
     let now = Instant::now();
