@@ -22,7 +22,7 @@ use super::AppState;
 use super::http::error;
 use crate::host::actor::{Control, ControlError, GameCommand, GameHandle, GameReport};
 use crate::host::events::Standing;
-use crate::import::{self, Format, ImportOptions};
+use crate::import::{self, Format, ImportOptions, SettingNames};
 use crate::protocol::{AnnouncementEvent, Channel, unix_ms};
 
 /// Maximum kick reason length, in bytes, because it travels in a WebSocket close frame, whose
@@ -245,7 +245,10 @@ async fn create_game(
 /// Picks the import options: the `format` parameter, else a format the `Content-Type` names,
 /// else detection from the file name and content.
 fn import_options(query: &CreateQuery, headers: &HeaderMap) -> Result<ImportOptions, String> {
-    let mut options = ImportOptions::default();
+    let mut options = ImportOptions {
+        settings: SettingNames::QueryParameters,
+        ..ImportOptions::default()
+    };
     if let Some(encoding) = &query.encoding {
         options.encoding = encoding.parse()?;
     }
