@@ -138,6 +138,33 @@ fn lobby_after_join() {
     assert_screens("lobby", &lobby(), Instant::now());
 }
 
+/// The host sends a standing on every subscription, and the player count in it does not change
+/// while more players join, so a score of 0 in the lobby is not shown.
+#[test]
+fn lobby_hides_zero_standing() {
+    let mut state = lobby();
+    state.apply(PlayerEvent::Standing {
+        score: 0,
+        rank: 1,
+        players: 1,
+        streak: 0,
+        answered: None,
+    });
+    let text = format!("{:?}", draw(&state, Instant::now(), 80, 24).backend());
+    assert!(text.contains("Waiting for the host to start"), "{text}");
+    assert!(!text.contains("rank 1 of 1"), "{text}");
+
+    state.apply(PlayerEvent::Standing {
+        score: 1200,
+        rank: 2,
+        players: 5,
+        streak: 1,
+        answered: None,
+    });
+    let text = format!("{:?}", draw(&state, Instant::now(), 80, 24).backend());
+    assert!(text.contains("Score 1200, rank 2 of 5."), "{text}");
+}
+
 #[test]
 fn question_open() {
     let now = Instant::now();
