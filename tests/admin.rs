@@ -500,6 +500,26 @@ async fn upload_errors_name_query_parameters() {
     assert!(!error.contains("--encoding"), "{body}");
 }
 
+/// An upload without a `name` parameter gets a title for players, not the placeholder that names
+/// the body in error messages.
+#[tokio::test]
+async fn unnamed_upload_gets_default_title() {
+    let host = start_host(bank(1), 2000, Automation::default()).await;
+    let admin = Admin::new(&host);
+    let aiken = "Which planet is largest?\nA. Mars\nB. Jupiter\nANSWER: B\n";
+    let (status, body) = admin
+        .post_raw("/games?format=aiken", aiken, "text/plain")
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["title"], quizcast::import::DEFAULT_TITLE, "{body}");
+
+    let (status, body) = admin
+        .post_raw("/games?format=aiken&name=planets.txt", aiken, "text/plain")
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["title"], "planets", "{body}");
+}
+
 #[tokio::test]
 async fn question_file_larger_than_player_limit_accepted() {
     let host = start_host(bank(1), 2000, Automation::default()).await;

@@ -394,12 +394,15 @@ fn sniff_text(sample: &str) -> Option<Format> {
     None
 }
 
+/// Title of a bank whose format has none and whose file name gives none.
+pub const DEFAULT_TITLE: &str = "Imported questions";
+
 /// Returns the file name without extension, the title of banks whose format has none.
 fn title_from_path(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| "Imported questions".to_string())
+        .unwrap_or_else(|| DEFAULT_TITLE.to_string())
 }
 
 #[cfg(test)]

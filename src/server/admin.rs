@@ -217,11 +217,16 @@ async fn create_game(
     };
     let name = query.name.as_deref().unwrap_or("(request body)");
     let (report, bank) = import::check_bytes(name, &body, &options, &mut rand::rng());
-    let Some(bank) = bank else {
+    let Some(mut bank) = bank else {
         let message = report.to_text().trim_end().to_string();
         tracing::info!(file = name, skipped = report.skipped.len(), error = ?report.error, "question file upload has no usable question");
         return error(StatusCode::BAD_REQUEST, "InvalidBank", message);
     };
+    // Without a `name`, a format that has no title falls back to the placeholder that names the
+    // body in messages, which players would see as the quiz title.
+    if query.name.is_none() && bank.title == name {
+        bank.title = import::DEFAULT_TITLE.to_string();
+    }
     match crate::host::create_game(&state, bank, query.code.as_deref()) {
         Ok(game) => {
             let mut body = serde_json::to_value(summary(&state, &game)).unwrap_or_default();
