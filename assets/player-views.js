@@ -114,7 +114,7 @@ export function createViews(app, actions) {
             class: classes.join(" "),
             "data-option": i + 1,
             "aria-label": SHAPE_NAMES[i % 6] + ": " + text,
-            disabled: answered || q.status === "closed" || q.status === "timeup",
+            disabled: answered || ["closed", "timeup", "standing"].includes(q.status),
             onclick: () => actions.answer(i + 1),
           },
           h("span", { class: "shape", "aria-hidden": "true" }, SHAPES[i % 6]),
@@ -132,6 +132,7 @@ export function createViews(app, actions) {
         h("h2", { id: "question-text", "data-index": q.index }, q.text),
         h("div", { class: "options" + (answered ? " answered" : ""), id: "options" }, options),
         h("p", { class: "status", id: "answer-status", "data-status": q.status }, answerStatusText(q)),
+        q.status === "standing" && app.standing ? standingStats(app) : null,
       ];
     },
 
@@ -258,6 +259,8 @@ function answerStatusText(q) {
       return "Time is up";
     case "closed":
       return "Time is up. Waiting for your result\u2026";
+    case "standing":
+      return "Question closed";
     default:
       return "";
   }

@@ -520,6 +520,12 @@ function onEvent(id, event) {
         app.question.status = "locked";
         if (app.screen === "question") show();
       }
+      // A restarted host closes the open question without sending results, then sends a
+      // snapshot, so the page shows that standing instead of waiting for a result.
+      if (app.question && !app.question.done && app.question.status === "closed") {
+        app.question.status = "standing";
+        if (app.screen === "question") show();
+      }
       renderMe();
       if (app.screen === "lobby") show();
       break;

@@ -324,6 +324,7 @@ impl ImportArgs {
         ImportOptions {
             format: self.format,
             encoding: self.encoding,
+            ..ImportOptions::default()
         }
     }
 }

@@ -478,6 +478,48 @@ async fn gift_bank_accepted_with_its_skips() {
     );
 }
 
+/// Upload errors name the query parameters of the admin API, not the command-line flags.
+#[tokio::test]
+async fn upload_errors_name_query_parameters() {
+    let host = start_host(bank(1), 2000, Automation::default()).await;
+    let admin = Admin::new(&host);
+    let (status, body) = admin.post_raw("/games", "hello world", "text/plain").await;
+    assert_eq!(status, 400, "{body}");
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains("cannot tell the format"), "{body}");
+    assert!(error.contains("format="), "{body}");
+    assert!(!error.contains("--format"), "{body}");
+
+    let aiken = b"Caf\xE9?\nA. yes\nB. no\nANSWER: A\n".to_vec();
+    let (status, body) = admin
+        .post_bytes("/games?name=cafe.txt", aiken, "text/plain")
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains("encoding=windows-1252"), "{body}");
+    assert!(!error.contains("--encoding"), "{body}");
+}
+
+/// An upload without a `name` parameter gets a title for players, not the placeholder that names
+/// the body in error messages.
+#[tokio::test]
+async fn unnamed_upload_gets_default_title() {
+    let host = start_host(bank(1), 2000, Automation::default()).await;
+    let admin = Admin::new(&host);
+    let aiken = "Which planet is largest?\nA. Mars\nB. Jupiter\nANSWER: B\n";
+    let (status, body) = admin
+        .post_raw("/games?format=aiken", aiken, "text/plain")
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["title"], quizcast::import::DEFAULT_TITLE, "{body}");
+
+    let (status, body) = admin
+        .post_raw("/games?format=aiken&name=planets.txt", aiken, "text/plain")
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["title"], "planets", "{body}");
+}
+
 #[tokio::test]
 async fn question_file_larger_than_player_limit_accepted() {
     let host = start_host(bank(1), 2000, Automation::default()).await;

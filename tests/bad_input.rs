@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use common::{Inbox, bank, error_types, start_host_limited};
 use futures_util::{SinkExt, StreamExt};
+use quizcast::client::join::{JoinTarget, RetryPolicy};
+use quizcast::client::new_player_id;
+use quizcast::client::session::{self, SessionConfig};
 use quizcast::host::RunningHost;
 use quizcast::host::actor::Automation;
 use quizcast::protocol::{
@@ -16,6 +19,7 @@ use quizcast::server::limits::Limits;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::{CloseFrame, Frame};
@@ -651,6 +655,33 @@ async fn connections_per_ip_over_limit_get_429() {
     // Joining over HTTP is not a WebSocket connection and still works.
     let joined = common::join_http(&host, "Cy").await;
     assert_eq!(joined.name, "Cy");
+    host.stop().await;
+}
+
+#[tokio::test]
+async fn player_over_connection_limit_sees_fix() {
+    let limits = Limits {
+        max_connections_per_ip: 1,
+        ..Limits::default()
+    };
+    let host = host_with(limits).await;
+    let (_first, _) = connected_socket(&host, "Ada").await;
+
+    let config = SessionConfig {
+        target: JoinTarget::parse(&host.join_url).unwrap(),
+        name: "Bob".into(),
+        player_id: new_player_id(),
+        retry: RetryPolicy::default(),
+        probe: None,
+    };
+    let (events_tx, _events_rx) = mpsc::unbounded_channel();
+    let (_commands_tx, commands_rx) = mpsc::unbounded_channel();
+    let error = session::run(config, events_tx, commands_rx)
+        .await
+        .expect_err("the upgrade over the limit fails the session");
+    let message = error.to_string();
+    assert!(message.contains("429"), "{message}");
+    assert!(message.contains("--max-connections-per-ip"), "{message}");
     host.stop().await;
 }
 

@@ -857,3 +857,56 @@ fn lobby_shows_no_stale_count() {
     let exit = ada.finish(GAME_END);
     assert!(exit.status.success(), "Ada failed: {}", exit.stderr);
 }
+
+/// A host killed with SIGKILL while a question is open and resumed closes that question
+/// without results. The page shows the standing it then gets instead of waiting for a result.
+#[test]
+fn browser_shows_standing_after_resume() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let bank = dir.path().join("bank.toml");
+    std::fs::write(&bank, BANK).expect("write the question bank");
+    let db = dir.path().join("quiz.db");
+    let bind = format!("127.0.0.1:{}", free_port());
+    let args = [
+        "host",
+        "--headless",
+        "--db",
+        db.to_str().unwrap(),
+        "--bind",
+        bind.as_str(),
+        "--auto-advance",
+        "30",
+    ];
+    let first_args = [&args[..], &["--questions", bank.to_str().unwrap()]].concat();
+    let first_args = [&first_args[..], &["--code", "RSME", "--auto-start", "1"]].concat();
+    let mut first = Quizcast::spawn("host", &first_args);
+    let listening = first.wait_for_event("listening", STARTUP);
+    let url = listening["join_url"]
+        .as_str()
+        .expect("join_url")
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "join URL {url}");
+
+    let config = json!({
+        "url": url,
+        "players": [{"name": "Rae", "expect_restart": true}],
+    });
+    let mut browsers = BrowserPlayers::start(&config);
+    browsers.wait_for("question_open");
+    first.kill();
+    let resume_args = [&args[..], &["--resume"]].concat();
+    let mut second = Quizcast::spawn("host", &resume_args);
+    second.wait_for_event("listening", STARTUP);
+
+    let shown = browsers.wait_for("restart_shown");
+    browsers.finish();
+    assert_eq!(shown["status"], "standing", "{shown}");
+    assert_eq!(shown["text"], "Question closed", "{shown}");
+    assert_eq!(shown["rank"], "1", "{shown}");
+}

@@ -145,6 +145,7 @@ pub fn import(data: &[u8]) {
         } else {
             Encoding::Windows1252
         },
+        ..ImportOptions::default()
     };
     let mut rng = rand::rngs::StdRng::seed_from_u64(u64::from(selector));
     let (report, parsed) = import::check_bytes("fuzz-input", file, &options, &mut rng);

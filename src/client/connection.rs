@@ -62,7 +62,7 @@ pub(crate) async fn open(url: &str, token: &str) -> Result<Opened, OpenError> {
                 HANDSHAKE_TIMEOUT.as_secs()
             ))
         })?
-        .map_err(|e| OpenError::Failed(e.to_string()))?;
+        .map_err(|e| OpenError::Failed(upgrade_error(e)))?;
 
     let init = ClientMessage::ConnectionInit {
         token: token.to_string(),
@@ -100,6 +100,23 @@ pub(crate) async fn open(url: &str, token: &str) -> Result<Opened, OpenError> {
         other => Err(OpenError::Failed(format!(
             "expected connection_ack, got {other:?}"
         ))),
+    }
+}
+
+/// Describes a failed WebSocket upgrade. A refused upgrade carries the host's JSON error body,
+/// whose `error` names the limit and the fix, so that text follows the HTTP status.
+fn upgrade_error(error: tokio_tungstenite::tungstenite::Error) -> String {
+    let tokio_tungstenite::tungstenite::Error::Http(response) = &error else {
+        return error.to_string();
+    };
+    let message = response
+        .body()
+        .as_deref()
+        .and_then(|body| serde_json::from_slice::<serde_json::Value>(body).ok())
+        .and_then(|body| body["error"].as_str().map(String::from));
+    match message {
+        Some(message) => format!("HTTP {}: {message}", response.status()),
+        None => error.to_string(),
     }
 }
 

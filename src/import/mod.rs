@@ -114,6 +114,29 @@ pub struct ImportOptions {
     pub format: Option<Format>,
     /// Encoding of text files. Spreadsheets carry their own.
     pub encoding: Encoding,
+    /// Style in which error messages name the `format` and `encoding` settings.
+    pub settings: SettingNames,
+}
+
+/// Style in which error messages name a setting that changes how a file is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SettingNames {
+    /// Command-line flags, as `--format gift`.
+    #[default]
+    Flags,
+    /// Query parameters of the admin API, as `format=gift`.
+    QueryParameters,
+}
+
+impl SettingNames {
+    /// Returns how a user sets `setting` to `value`, or names `setting` when `value` is empty.
+    fn set(self, setting: &str, value: &str) -> String {
+        match self {
+            SettingNames::Flags if value.is_empty() => format!("--{setting}"),
+            SettingNames::Flags => format!("--{setting} {value}"),
+            SettingNames::QueryParameters => format!("the query parameter {setting}={value}"),
+        }
+    }
 }
 
 /// Questions and notes a format's parser produced from one file.
@@ -222,14 +245,15 @@ pub fn check_bytes<R: rand::Rng + ?Sized>(
             Some(format) => format,
             None => {
                 report.error = Some(format!(
-                    "cannot tell the format of {file} from its extension or content; pass --format with one of {FORMAT_NAMES}"
+                    "cannot tell the format of {file} from its extension or content; pass {} with one of {FORMAT_NAMES}",
+                    options.settings.set("format", "")
                 ));
                 return (report, None);
             }
         },
     };
     report.format = Some(format);
-    let parsed = match parse(file, format, bytes, options.encoding, rng) {
+    let parsed = match parse(file, format, bytes, options, rng) {
         Ok(parsed) => parsed,
         Err(message) => {
             report.error = Some(message);
@@ -251,19 +275,20 @@ fn parse<R: rand::Rng + ?Sized>(
     file: &str,
     format: Format,
     bytes: &[u8],
-    encoding: Encoding,
+    options: &ImportOptions,
     rng: &mut R,
 ) -> Result<Parsed, String> {
     if format == Format::KahootXlsx {
         return kahoot::parse_workbook(file, bytes);
     }
-    let text = text::decode(bytes, encoding).map_err(|e| {
+    let text = text::decode(bytes, options.encoding).map_err(|e| {
         format!(
-            "{file}:{}: invalid UTF-8 at byte offset {} (byte 0x{:02X}, {:?} in Windows-1252); save the file as UTF-8, or pass --encoding windows-1252 if an older Windows program or Excel wrote it",
+            "{file}:{}: invalid UTF-8 at byte offset {} (byte 0x{:02X}, {:?} in Windows-1252); save the file as UTF-8, or pass {} if an older Windows program or Excel wrote it",
             e.line,
             e.offset,
             e.byte,
-            e.as_windows_1252()
+            e.as_windows_1252(),
+            options.settings.set("encoding", "windows-1252")
         )
     })?;
     match format {
@@ -369,12 +394,15 @@ fn sniff_text(sample: &str) -> Option<Format> {
     None
 }
 
+/// Title of a bank whose format has none and whose file name gives none.
+pub const DEFAULT_TITLE: &str = "Imported questions";
+
 /// Returns the file name without extension, the title of banks whose format has none.
 fn title_from_path(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| "Imported questions".to_string())
+        .unwrap_or_else(|| DEFAULT_TITLE.to_string())
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use super::AppState;
 use super::http::error;
 use crate::host::actor::{Control, ControlError, GameCommand, GameHandle, GameReport};
 use crate::host::events::Standing;
-use crate::import::{self, Format, ImportOptions};
+use crate::import::{self, Format, ImportOptions, SettingNames};
 use crate::protocol::{AnnouncementEvent, Channel, unix_ms};
 
 /// Maximum kick reason length, in bytes, because it travels in a WebSocket close frame, whose
@@ -217,11 +217,16 @@ async fn create_game(
     };
     let name = query.name.as_deref().unwrap_or("(request body)");
     let (report, bank) = import::check_bytes(name, &body, &options, &mut rand::rng());
-    let Some(bank) = bank else {
+    let Some(mut bank) = bank else {
         let message = report.to_text().trim_end().to_string();
         tracing::info!(file = name, skipped = report.skipped.len(), error = ?report.error, "question file upload has no usable question");
         return error(StatusCode::BAD_REQUEST, "InvalidBank", message);
     };
+    // Without a `name`, a format that has no title falls back to the placeholder that names the
+    // body in messages, which players would see as the quiz title.
+    if query.name.is_none() && bank.title == name {
+        bank.title = import::DEFAULT_TITLE.to_string();
+    }
     match crate::host::create_game(&state, bank, query.code.as_deref()) {
         Ok(game) => {
             let mut body = serde_json::to_value(summary(&state, &game)).unwrap_or_default();
@@ -245,7 +250,10 @@ async fn create_game(
 /// Picks the import options: the `format` parameter, else a format the `Content-Type` names,
 /// else detection from the file name and content.
 fn import_options(query: &CreateQuery, headers: &HeaderMap) -> Result<ImportOptions, String> {
-    let mut options = ImportOptions::default();
+    let mut options = ImportOptions {
+        settings: SettingNames::QueryParameters,
+        ..ImportOptions::default()
+    };
     if let Some(encoding) = &query.encoding {
         options.encoding = encoding.parse()?;
     }

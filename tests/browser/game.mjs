@@ -43,6 +43,10 @@
 //                      answer is locked in, click option N in the second tab and print
 //                      {"event":"twin","name","status","chosen","text"} with what the second
 //                      tab then shows;
+//   "expect_restart": true  join, print {"event":"question_open"} once question 0 is open,
+//                      leave it unanswered, then wait until the page shows a standing for the
+//                      closed question and print {"event":"restart_shown","name","status",
+//                      "text","rank"};
 // PROXY, when given, is {"listen": PORT, "target": PORT}: a TCP relay on 127.0.0.1 that the
 // host's --public-url points at, so the test can drop the browser's WebSocket.
 //
@@ -317,6 +321,18 @@ async function playOn(context, player, proxy) {
     await busy;
     const retries = Number(await page.evaluate(() => document.body.dataset.joinRetries || 0));
     emit({ event: "busy", name: player.name, retries });
+  }
+  if (player.expect_restart) {
+    await page.waitForSelector('#answer-status[data-status="open"]', { timeout: STEP_TIMEOUT_MS });
+    emit({ event: "question_open", name: player.name });
+    await page.waitForSelector('#answer-status[data-status="standing"]', { timeout: STEP_TIMEOUT_MS });
+    const shown = await page.evaluate(() => ({
+      status: document.getElementById("answer-status").dataset.status,
+      text: document.getElementById("answer-status").textContent,
+      rank: document.getElementById("standing") ? document.getElementById("standing").dataset.rank : null,
+    }));
+    emit({ event: "restart_shown", name: player.name, ...shown });
+    return;
   }
   if (player.expect_close) {
     if (player.reload_first) await page.reload();

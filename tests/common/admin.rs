@@ -69,6 +69,18 @@ impl Admin {
         read(response).await
     }
 
+    /// Posts `body` as raw bytes, which need not be UTF-8, with `content_type`.
+    pub async fn post_bytes(&self, path: &str, body: Vec<u8>, content_type: &str) -> (u16, Value) {
+        let response = self
+            .request(reqwest::Method::POST, path)
+            .header(CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        read(response).await
+    }
+
     /// Creates a game with `code` from a TOML question file and returns the reply body.
     pub async fn create_game(&self, toml: &str, code: &str) -> Value {
         let (status, body) = self

@@ -6,15 +6,16 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::state::{AnswerStatus, FinalResult, Round, RoundResult};
+use super::state::{AnswerStatus, FinalResult, Round, RoundResult, Standing};
 use crate::ui::format::{ordinal, thousands};
 use crate::ui::marks::option_mark;
 
 /// Draws this player's result for `round` and the correct options.
 pub fn render_result(round: &Round, body: Rect, buf: &mut Buffer) {
-    let mut lines = match &round.result {
-        Some(result) => result_lines(round, result),
-        None => vec![Line::from("Time is up. Waiting for your result…")],
+    let mut lines = match (&round.result, &round.standing) {
+        (Some(result), _) => result_lines(round, result),
+        (None, Some(standing)) => standing_lines(standing),
+        (None, None) => vec![Line::from("Time is up. Waiting for your result…")],
     };
     if let Some(correct) = &round.correct {
         lines.push(Line::default());
@@ -28,6 +29,20 @@ pub fn render_result(round: &Round, body: Rect, buf: &mut Buffer) {
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .render(body.inner(Margin::new(2, 1)), buf);
+}
+
+/// Lines for a question that closed without a result for this player, as after a host restart.
+fn standing_lines(standing: &Standing) -> Vec<Line<'static>> {
+    vec![
+        Line::from("Question closed"),
+        Line::default(),
+        Line::from(format!("Score: {}", thousands(standing.score))),
+        Line::from(format!(
+            "Rank: {} of {}",
+            ordinal(standing.rank),
+            thousands(standing.players as u64)
+        )),
+    ]
 }
 
 fn result_lines(round: &Round, result: &RoundResult) -> Vec<Line<'static>> {

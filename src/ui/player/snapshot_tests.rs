@@ -138,6 +138,33 @@ fn lobby_after_join() {
     assert_screens("lobby", &lobby(), Instant::now());
 }
 
+/// The host sends a standing on every subscription, and the player count in it does not change
+/// while more players join, so a score of 0 in the lobby is not shown.
+#[test]
+fn lobby_hides_zero_standing() {
+    let mut state = lobby();
+    state.apply(PlayerEvent::Standing {
+        score: 0,
+        rank: 1,
+        players: 1,
+        streak: 0,
+        answered: None,
+    });
+    let text = format!("{:?}", draw(&state, Instant::now(), 80, 24).backend());
+    assert!(text.contains("Waiting for the host to start"), "{text}");
+    assert!(!text.contains("rank 1 of 1"), "{text}");
+
+    state.apply(PlayerEvent::Standing {
+        score: 1200,
+        rank: 2,
+        players: 5,
+        streak: 1,
+        answered: None,
+    });
+    let text = format!("{:?}", draw(&state, Instant::now(), 80, 24).backend());
+    assert!(text.contains("Score 1200, rank 2 of 5."), "{text}");
+}
+
 #[test]
 fn question_open() {
     let now = Instant::now();
@@ -184,6 +211,32 @@ fn result_correct() {
 fn result_wrong() {
     let now = Instant::now();
     assert_screens("result_wrong", &result(now, 0), now);
+}
+
+/// A host restart closes the open question without sending results, then sends each player's
+/// standing after the closed question.
+#[test]
+fn result_after_host_restart() {
+    let now = Instant::now();
+    let mut state = question(now);
+    state.apply(PlayerEvent::QuestionClosed {
+        index: 2,
+        correct: vec![1],
+        counts: vec![0, 1, 0, 0],
+    });
+    state.apply(PlayerEvent::Standing {
+        score: 2000,
+        rank: 4,
+        players: 9,
+        streak: 0,
+        answered: None,
+    });
+    let terminal = draw(&state, now, 80, 24);
+    let text = format!("{:?}", terminal.backend());
+    assert!(!text.contains("Waiting for your result"), "{text}");
+    assert!(text.contains("Score: 2,000"), "{text}");
+    assert!(text.contains("Rank: 4th of 9"), "{text}");
+    insta::assert_snapshot!("result_after_restart_80x24", terminal.backend());
 }
 
 #[test]

@@ -85,6 +85,9 @@ pub struct Round {
     pub correct: Option<Vec<usize>>,
     /// This player's result, once it arrived.
     pub result: Option<RoundResult>,
+    /// This player's standing when the host reported one after the question closed and no
+    /// result came. A restarted host closes the open question without sending results.
+    pub standing: Option<Standing>,
 }
 
 /// Progress of this player's answer to the current question.
@@ -218,6 +221,7 @@ impl PlayerState {
                     answer: AnswerStatus::Open,
                     correct: None,
                     result: None,
+                    standing: None,
                 });
             }
             PlayerEvent::Answered { index, option, .. } => {
@@ -311,6 +315,8 @@ impl PlayerState {
                 result.rank = standing.rank;
                 result.players = standing.players;
                 result.streak = standing.streak;
+            } else if round.correct.is_some() {
+                round.standing = Some(standing);
             }
             if answered == Some(round.index) {
                 round.answer = match round.answer {

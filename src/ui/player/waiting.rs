@@ -92,10 +92,11 @@ pub fn render_lobby(joined: &Joined, standing: Option<&Standing>, body: Rect, bu
         )),
     ])];
     // The host sends a standing on every first subscription, also before the game starts, so
-    // the line above stays.
+    // the line above stays. A score of 0 is left out, because the player count in a standing
+    // goes stale while more players join the lobby.
     // NOTE: a player who restarts between two questions also sees "Waiting for the host to
     // start", because a standing does not say whether the game has started.
-    if let Some(standing) = standing {
+    if let Some(standing) = standing.filter(|standing| standing.score > 0) {
         lines.push(Line::default());
         lines.push(Line::from(format!(
             "Score {}, rank {} of {}.",
