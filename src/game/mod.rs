@@ -80,7 +80,7 @@ pub enum JoinError {
     IdTaken(String),
     #[error("the game has ended; ask the host for a new code")]
     GameOver,
-    #[error("player id {id:?} was removed from this game by the host: {reason}")]
+    #[error("the host removed this player from the game: {reason}")]
     Kicked { id: String, reason: String },
 }
 

@@ -10,7 +10,8 @@ use crate::bank::Bank;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PlayOrder {
     pub shuffle_questions: bool,
-    /// Shuffles each question's options, except True/False pairs, which keep that order.
+    /// Shuffles each question's options, except True/False and Yes/No pairs, which keep their
+    /// order.
     pub shuffle_options: bool,
     /// Plays only the first N questions, after shuffling.
     pub limit: Option<usize>,
@@ -27,7 +28,7 @@ pub fn arrange<R: rand::Rng + ?Sized>(bank: &mut Bank, order: &PlayOrder, rng: &
         bank.questions.truncate(limit.max(1));
     }
     for question in &mut bank.questions {
-        if order.shuffle_options && !is_true_false(&question.options) {
+        if order.shuffle_options && !is_fixed_pair(&question.options) {
             let mut permutation: Vec<usize> = (0..question.options.len()).collect();
             permutation.shuffle(rng);
             question.options = permutation
@@ -49,9 +50,11 @@ pub fn arrange<R: rand::Rng + ?Sized>(bank: &mut Bank, order: &PlayOrder, rng: &
     }
 }
 
-/// Returns whether the options are True and False in that order, which players expect to stay.
-fn is_true_false(options: &[String]) -> bool {
-    matches!(options, [a, b] if a.eq_ignore_ascii_case("true") && b.eq_ignore_ascii_case("false"))
+/// Returns whether the options are True and False, or Yes and No, in that order, which players
+/// expect to stay.
+fn is_fixed_pair(options: &[String]) -> bool {
+    let pair = |first: &str, second: &str| matches!(options, [a, b] if a.eq_ignore_ascii_case(first) && b.eq_ignore_ascii_case(second));
+    pair("true", "false") || pair("yes", "no")
 }
 
 #[cfg(test)]
@@ -117,6 +120,24 @@ mod tests {
             let tf = shuffled.questions.last().unwrap();
             assert_eq!(tf.options, ["True", "False"]);
             assert_eq!(tf.correct, [1]);
+        }
+    }
+
+    #[test]
+    fn yes_no_keeps_order() {
+        let mut arranged = bank();
+        arranged
+            .questions
+            .push(question("YN", &["Yes", "No"], &[1]));
+        let order = PlayOrder {
+            shuffle_options: true,
+            ..PlayOrder::default()
+        };
+        for seed in 0..8 {
+            arrange(&mut arranged, &order, &mut StdRng::seed_from_u64(seed));
+            let yes_no = arranged.questions.iter().find(|q| q.text == "YN").unwrap();
+            assert_eq!(yes_no.options, ["Yes", "No"]);
+            assert_eq!(yes_no.correct, [1]);
         }
     }
 

@@ -172,8 +172,11 @@ impl FileReport {
     /// Formats the report as lines for a terminal.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        let format = self.format.map_or("unknown format", Format::description);
-        out.push_str(&format!("{}: {format}\n", self.file));
+        // A file that could not be read or recognized has no format to name; its error says why.
+        match self.format {
+            Some(format) => out.push_str(&format!("{}: {}\n", self.file, format.description())),
+            None => out.push_str(&format!("{}\n", self.file)),
+        }
         if let Some(error) = &self.error {
             out.push_str(&format!("  error: {error}\n"));
             return out;
