@@ -18,7 +18,7 @@ pub const INIT_TIMEOUT_MS: u64 = 10_000;
 /// By default the server sends a ping and `ka` this often, in ms (`--keepalive-ms`).
 pub const KEEPALIVE_INTERVAL_MS: u64 = 20_000;
 /// WebSocket close code the server sends when the host ended the game on purpose or is
-/// shutting down; a client that receives it stops instead of reconnecting.
+/// shutting down. A client that receives it stops instead of reconnecting.
 pub const CLOSE_HOST_ENDED: u16 = 4000;
 /// Close code for a game that is over; the client stops and keeps the final standings.
 pub const CLOSE_GAME_OVER: u16 = 4001;

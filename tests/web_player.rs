@@ -114,6 +114,38 @@ fn playwright_installed() -> bool {
     })
 }
 
+/// Waits for this test's turn with the browser, one test at a time; returns `None`, after
+/// saying what to install, when the browser tests cannot run here.
+fn browser_turn() -> Option<std::sync::MutexGuard<'static, ()>> {
+    if !browser_available() {
+        return None;
+    }
+    Some(
+        ONE_BROWSER
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    )
+}
+
+/// Starts a headless host with `--auto-start players` whose join URL points at a free port for
+/// the relay in game.mjs, so the test can cut the players' connections. Returns the host, its
+/// join URL, the host's port and the relay's port.
+fn start_host_behind_relay(dir: &Path, players: &str) -> (Quizcast, String, u16, u16) {
+    let (host_port, proxy_port) = (free_port(), free_port());
+    let bind = format!("127.0.0.1:{host_port}");
+    let public_url = format!("http://127.0.0.1:{proxy_port}");
+    let args = [
+        "--bind",
+        &bind,
+        "--public-url",
+        &public_url,
+        "--auto-start",
+        players,
+    ];
+    let (host, url) = start_host(dir, &args);
+    (host, url, host_port, proxy_port)
+}
+
 /// Returns a port that was free on 127.0.0.1 a moment ago.
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -304,12 +336,9 @@ fn assert_finals_match(lines: &[Value], results: &BTreeMap<String, Value>, names
 
 #[test]
 fn browsers_and_terminals_finish_game() {
-    if !browser_available() {
+    let Some(_browser) = browser_turn() else {
         return;
-    }
-    let _one = ONE_BROWSER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    };
     let dir = tempfile::tempdir().unwrap();
     // A low join rate, so that Xia's join finds the host busy and retries.
     let (mut host, url) = start_host(
@@ -354,28 +383,12 @@ fn browsers_and_terminals_finish_game() {
 
 #[test]
 fn browser_keeps_score_after_reload_and_drop() {
-    if !browser_available() {
+    let Some(_browser) = browser_turn() else {
         return;
-    }
-    let _one = ONE_BROWSER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    };
     let dir = tempfile::tempdir().unwrap();
-    let (host_port, proxy_port) = (free_port(), free_port());
-    let bind = format!("127.0.0.1:{host_port}");
     // Players reach the host through a relay in game.mjs that the test can cut.
-    let public_url = format!("http://127.0.0.1:{proxy_port}");
-    let (mut host, url) = start_host(
-        dir.path(),
-        &[
-            "--bind",
-            &bind,
-            "--public-url",
-            &public_url,
-            "--auto-start",
-            "3",
-        ],
-    );
+    let (mut host, url, host_port, proxy_port) = start_host_behind_relay(dir.path(), "3");
     let mut ada = terminal_player(&url, "Ada", "2,1,3");
 
     let config = json!({
@@ -417,28 +430,12 @@ fn browser_keeps_score_after_reload_and_drop() {
 
 #[test]
 fn browser_reconnects_when_page_returns() {
-    if !browser_available() {
+    let Some(_browser) = browser_turn() else {
         return;
-    }
-    let _one = ONE_BROWSER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    };
     let dir = tempfile::tempdir().unwrap();
-    let (host_port, proxy_port) = (free_port(), free_port());
-    let bind = format!("127.0.0.1:{host_port}");
-    let public_url = format!("http://127.0.0.1:{proxy_port}");
     // The game waits for Late, who joins once Wake is back from its simulated phone lock.
-    let (mut host, url) = start_host(
-        dir.path(),
-        &[
-            "--bind",
-            &bind,
-            "--public-url",
-            &public_url,
-            "--auto-start",
-            "2",
-        ],
-    );
+    let (mut host, url, host_port, proxy_port) = start_host_behind_relay(dir.path(), "2");
 
     let config = json!({
         "url": url,
@@ -467,12 +464,9 @@ fn browser_reconnects_when_page_returns() {
 
 #[test]
 fn browser_stops_when_host_ends() {
-    if !browser_available() {
+    let Some(_browser) = browser_turn() else {
         return;
-    }
-    let _one = ONE_BROWSER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(host_ends_with_browser());
 }
@@ -515,12 +509,9 @@ async fn host_ends_with_browser() {
 
 #[test]
 fn browser_rejoins_when_host_forgets_it() {
-    if !browser_available() {
+    let Some(_browser) = browser_turn() else {
         return;
-    }
-    let _one = ONE_BROWSER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    };
     let dir = tempfile::tempdir().unwrap();
     let bind = format!("127.0.0.1:{}", free_port());
     let args = [
@@ -557,12 +548,9 @@ fn browser_rejoins_when_host_forgets_it() {
 
 #[test]
 fn final_screen_survives_reload() {
-    if !browser_available() {
+    let Some(_browser) = browser_turn() else {
         return;
-    }
-    let _one = ONE_BROWSER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(reload_after_game_over());
 }
@@ -599,12 +587,9 @@ async fn reload_after_game_over() {
 
 #[test]
 fn browser_shows_announcement_and_kick() {
-    if !browser_available() {
+    let Some(_browser) = browser_turn() else {
         return;
-    }
-    let _one = ONE_BROWSER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(announce_then_kick_browser());
 }
@@ -677,12 +662,9 @@ async fn announce_then_kick_browser() {
 
 #[test]
 fn phone_screens_fit_long_texts() {
-    if !browser_available() {
+    let Some(_browser) = browser_turn() else {
         return;
-    }
-    let _one = ONE_BROWSER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    };
     let dir = tempfile::tempdir().unwrap();
     let (mut host, url) = start_host_with_bank(
         dir.path(),
@@ -741,12 +723,9 @@ fn late_player(url: &str) -> Quizcast {
 
 #[test]
 fn replayed_question_despite_clock_skew() {
-    if !browser_available() {
+    let Some(_browser) = browser_turn() else {
         return;
-    }
-    let _one = ONE_BROWSER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    };
     let dir = tempfile::tempdir().unwrap();
     let (mut host, url) = start_host(dir.path(), &["--bind", "127.0.0.1:0", "--auto-start", "2"]);
     // Ada answers late, so question 1 stays open while the page comes back.
@@ -778,12 +757,9 @@ fn replayed_question_despite_clock_skew() {
 
 #[test]
 fn second_tab_shows_first_answer() {
-    if !browser_available() {
+    let Some(_browser) = browser_turn() else {
         return;
-    }
-    let _one = ONE_BROWSER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    };
     let dir = tempfile::tempdir().unwrap();
     let (mut host, url) = start_host(dir.path(), &["--bind", "127.0.0.1:0", "--auto-start", "2"]);
     // Ada answers late, so question 0 stays open while the second tab answers.
@@ -820,12 +796,9 @@ fn joined_counts(text: &str) -> Vec<u64> {
 
 #[test]
 fn lobby_shows_no_stale_count() {
-    if !browser_available() {
+    let Some(_browser) = browser_turn() else {
         return;
-    }
-    let _one = ONE_BROWSER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    };
     let dir = tempfile::tempdir().unwrap();
     let (mut host, url) = start_host(dir.path(), &["--bind", "127.0.0.1:0", "--auto-start", "3"]);
     let config = json!({
@@ -862,12 +835,9 @@ fn lobby_shows_no_stale_count() {
 /// without results. The page shows the standing it then gets instead of waiting for a result.
 #[test]
 fn browser_shows_standing_after_resume() {
-    if !browser_available() {
+    let Some(_browser) = browser_turn() else {
         return;
-    }
-    let _one = ONE_BROWSER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    };
     let dir = tempfile::tempdir().unwrap();
     let bank = dir.path().join("bank.toml");
     std::fs::write(&bank, BANK).expect("write the question bank");

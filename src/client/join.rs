@@ -166,7 +166,7 @@ async fn try_join(
     let status = response.status();
     let header_wait = retry_after_header(response.headers());
     let body = response.bytes().await.unwrap_or_default();
-    // 201 for a new player, 200 for a returning one whose token the host still knows.
+    // 201 for a new player, 200 for a returning one whose token the host still has.
     if status == StatusCode::CREATED || status == StatusCode::OK {
         return serde_json::from_slice(&body)
             .map(Attempt::Joined)

@@ -172,7 +172,7 @@ impl FileReport {
     /// Formats the report as lines for a terminal.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        // A file that could not be read or recognized has no format to name; its error says why.
+        // A file that could not be read or recognized has no format to name; its error gives the reason.
         match self.format {
             Some(format) => out.push_str(&format!("{}: {}\n", self.file, format.description())),
             None => out.push_str(&format!("{}\n", self.file)),

@@ -25,7 +25,7 @@ pub struct Session {
 pub struct Registry {
     games: RwLock<HashMap<String, GameHandle>>,
     sessions: RwLock<HashMap<String, Session>>,
-    /// Tokens the host revoked, with the reason, so a client using one is told why.
+    /// Tokens the host revoked, with the reason, so a client using one gets that reason.
     revoked: RwLock<HashMap<String, String>>,
     /// Open connections that completed `connection_init`, by token.
     connections: RwLock<HashMap<String, Vec<Arc<Conn>>>>,
@@ -109,7 +109,7 @@ impl Registry {
     }
 
     /// Revokes every token of player `player_id` in game `code` and closes its connections
-    /// with close code `close` and `reason`. Returns the number of connections told to close.
+    /// with close code `close` and `reason`. Returns the number of connections sent a close.
     pub fn revoke_player(&self, code: &str, player_id: &str, close: u16, reason: &str) -> usize {
         let tokens: Vec<String> = {
             let mut sessions = self.sessions.write().expect("registry lock poisoned");
@@ -132,7 +132,7 @@ impl Registry {
     }
 
     /// Closes every open connection of game `code` with `close` and `reason`, after what is
-    /// already queued on each. Tokens stay valid. Returns the number of connections told to
+    /// already queued on each. Tokens stay valid. Returns the number of connections sent a
     /// close.
     pub fn close_game(&self, code: &str, close: u16, reason: &str) -> usize {
         let tokens: Vec<String> = {
@@ -147,7 +147,7 @@ impl Registry {
     }
 
     /// Closes every open connection of every game with `close` and `reason`, after what is
-    /// already queued on each. Returns the number of connections told to close.
+    /// already queued on each. Returns the number of connections sent a close.
     pub fn close_all(&self, close: u16, reason: &str) -> usize {
         let connections = self.connections.read().expect("registry lock poisoned");
         connections

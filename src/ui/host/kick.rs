@@ -21,7 +21,7 @@ pub struct KickDialog {
     pub confirming: bool,
 }
 
-/// What a key in the dialog leads to.
+/// The result of one key press in the dialog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KickOutcome {
     /// The dialog stays open.

@@ -43,12 +43,12 @@ pub struct PlayerChannels {
     pub done: JoinHandle<Result<(), SessionFailure>>,
 }
 
-/// Why a network session ended before the game did.
+/// The reason a network session ended before the game did.
 #[derive(Debug)]
 pub struct SessionFailure {
-    /// What to tell the player.
+    /// The message shown to the player.
     pub message: String,
-    /// The host refused the nickname (invalid or taken), so the player may type another.
+    /// Whether the host rejected the nickname (invalid or taken), so the player may type another.
     pub name_refused: bool,
 }
 
@@ -64,7 +64,7 @@ impl From<String> for SessionFailure {
 /// Runs the player screen until the player leaves or the session fails.
 ///
 /// Asks for a nickname first when `name` is `None`, then calls `connect` with it, and asks
-/// again (calling `connect` again) when the host refuses the name. Returns
+/// again (calling `connect` again) when the host rejects the name. Returns
 /// `Ok(None)` when the player leaves and `Ok(Some(message))` when the session failed, after the
 /// terminal is restored, so the caller can print the message. Leaving drops the channels, which
 /// closes them on the session side, and does not wait for the session to stop.

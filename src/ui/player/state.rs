@@ -31,7 +31,7 @@ pub struct PlayerState {
     pub standing: Option<Standing>,
     /// The latest announcement from the host's backend.
     pub announcement: Option<String>,
-    /// Why the host closed the connection for good, once it did.
+    /// The reason the host gave when it closed the connection for good.
     pub closed: Option<String>,
 }
 
@@ -40,7 +40,7 @@ pub struct PlayerState {
 pub struct Reconnect {
     pub attempt: u32,
     pub wait: Duration,
-    /// Why the connection dropped, or why the last attempt failed.
+    /// The reason the connection dropped or the last attempt failed.
     pub reason: String,
 }
 
